@@ -1,0 +1,90 @@
+"""factcheck: turn a news article into a typed, checkable report.
+
+>>> from factcheck import summarise
+>>> report = summarise(open("article.txt").read())
+>>> for claim in report.claims:
+...     print(claim.statement, claim.sentence_ids, claim.quote)
+
+Importing the package is cheap: the openai SDK, tiktoken and llama.cpp load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from factcheck.errors import (
+    CacheMissError,
+    ConfigurationError,
+    EndpointError,
+    FactcheckError,
+    InputError,
+    ModelError,
+    OutputValidationError,
+    RefusalError,
+    TruncatedOutputError,
+)
+from factcheck.models import (
+    Claim,
+    ClaimType,
+    Flag,
+    FlagKind,
+    KeyPoint,
+    Report,
+    Sentence,
+    Source,
+    Span,
+    Usage,
+)
+
+if TYPE_CHECKING:
+    from factcheck.cache import ResponseCache
+    from factcheck.llm import CallPolicy
+    from factcheck.pipeline import asummarise, summarise
+    from factcheck.text import make_source
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "summarise": "factcheck.pipeline",
+    "asummarise": "factcheck.pipeline",
+    "CallPolicy": "factcheck.llm",
+    "ResponseCache": "factcheck.cache",
+    "make_source": "factcheck.text",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # The pipeline pulls in pydantic-heavy schema code and the SDK; load it on first use.
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'factcheck' has no attribute {name!r}")
+
+
+__all__ = [
+    "CacheMissError",
+    "CallPolicy",
+    "Claim",
+    "ClaimType",
+    "ConfigurationError",
+    "EndpointError",
+    "FactcheckError",
+    "Flag",
+    "FlagKind",
+    "InputError",
+    "KeyPoint",
+    "ModelError",
+    "OutputValidationError",
+    "RefusalError",
+    "Report",
+    "ResponseCache",
+    "Sentence",
+    "Source",
+    "Span",
+    "TruncatedOutputError",
+    "Usage",
+    "asummarise",
+    "make_source",
+    "summarise",
+]

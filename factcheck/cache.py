@@ -1,0 +1,159 @@
+"""A content-addressed SQLite cache of validated model responses.
+
+The key is a sha256 over everything that determines the answer; only responses that passed
+validation are stored, in one transaction, so a failed or interrupted call leaves nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from factcheck.errors import FactcheckError
+
+logger = logging.getLogger(__name__)
+
+FILENAME = "responses.sqlite3"
+
+# Append-only: each entry moves the database from version i to i + 1.
+_MIGRATIONS = (
+    """
+    CREATE TABLE responses (
+        key TEXT PRIMARY KEY,
+        created REAL NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        content TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL
+    )
+    """,
+)
+
+
+class CachedResponse(BaseModel):
+    content: str
+    input_tokens: int
+    output_tokens: int
+
+
+def default_cache_dir() -> Path:
+    configured = os.environ.get("FACTCHECK_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("factcheck", appauthor=False))
+
+
+def offline_mode() -> bool:
+    return os.environ.get("FACTCHECK_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def cache_key(parts: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of ``parts`` (sorted keys, no whitespace)."""
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """SQLite response store in WAL mode; safe for many threads and processes."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        path = Path(path) if path is not None else default_cache_dir() / FILENAME
+        if path.suffix == "" and (path.is_dir() or not path.exists()):
+            path = path / FILENAME
+        self.path = path
+        self._ready = False
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self._ensure_ready()
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            yield conn
+        finally:
+            conn.close()
+
+    def _ensure_ready(self) -> None:
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise FactcheckError(f"cannot create cache folder {self.path.parent}: {exc}") from exc
+            try:
+                self._migrate()
+            except sqlite3.DatabaseError as exc:
+                self._move_aside(exc)
+                self._migrate()
+            self._ready = True
+
+    def _migrate(self) -> None:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number, statement in enumerate(_MIGRATIONS[version:], start=version + 1):
+                conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+        finally:
+            conn.close()
+
+    def _move_aside(self, exc: Exception) -> None:
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+        logger.warning("cache %s is unreadable (%s); moved to %s and rebuilt", self.path, exc, aside)
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(f"{self.path}{suffix}")
+            if part.exists():
+                part.replace(Path(f"{aside}{suffix}"))
+
+    def get(self, key: str) -> CachedResponse | None:
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT content, input_tokens, output_tokens FROM responses WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        return CachedResponse(content=row[0], input_tokens=row[1], output_tokens=row[2])
+
+    def put(
+        self,
+        key: str,
+        *,
+        content: str,
+        model: str,
+        prompt_version: str,
+        input_tokens: int,
+        output_tokens: int,
+    ) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, time.time(), model, prompt_version, content, input_tokens, output_tokens),
+            )
+
+    def __len__(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute("SELECT count(*) FROM responses").fetchone()[0])

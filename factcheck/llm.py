@@ -1,0 +1,360 @@
+"""The one model call: messages + a pydantic type → a validated instance + usage.
+
+It owns the structured-output mode (strict ``json_schema`` where the endpoint supports it,
+JSON mode + schema where not, remembered per endpoint), the re-ask on validation errors,
+the tenacity retry policy for transient errors, truncation and refusal handling, and the
+response cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from factcheck.cache import ResponseCache, cache_key, offline_mode
+from factcheck.errors import (
+    CacheMissError,
+    EndpointError,
+    ModelError,
+    OutputValidationError,
+    RefusalError,
+    TruncatedOutputError,
+)
+from factcheck.models import Usage
+from factcheck.prompts import prompt_version, render
+from factcheck.schema import strict_schema
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletion
+
+    from factcheck.endpoint import Endpoint, Mode
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+Message = dict[str, str]
+
+
+@dataclass(frozen=True)
+class CallPolicy:
+    """How hard one call tries. ``max_attempts`` counts HTTP attempts per request, so
+    ``max_attempts=4`` means one try plus at most three retries."""
+
+    max_attempts: int = 4
+    max_reasks: int = 1
+    max_tokens: int = 2048
+    temperature: float | None = 0.0
+    seed: int | None = 0
+    timeout: float = 600.0
+    max_wait: float = 60.0
+
+
+@dataclass
+class CallResult(Generic[T]):
+    value: T
+    usage: Usage = field(default_factory=Usage)
+    raw: str = ""
+
+
+_KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+)")
+
+
+def redact(text: str) -> str:
+    """Remove anything that looks like a credential from text meant for errors and logs."""
+    return _KEY_PATTERN.sub("[redacted]", text)
+
+
+def _is_mode_rejection(exc: BaseException) -> bool:
+    """An endpoint that does not speak ``json_schema`` (llama.cpp answers 500, others 400)."""
+    from openai import APIStatusError
+
+    if not isinstance(exc, APIStatusError) or exc.status_code not in (400, 422, 500):
+        return False
+    text = f"{exc.message} {exc.body}".lower()
+    return "json_schema" in text or "response_format" in text
+
+
+def _is_transient(exc: BaseException) -> bool:
+    from openai import APIConnectionError, APIStatusError
+
+    if isinstance(exc, APIConnectionError):  # includes timeouts
+        return True
+    if isinstance(exc, APIStatusError):
+        return (exc.status_code == 429 or exc.status_code >= 500) and not _is_mode_rejection(exc)
+    return False
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except ValueError:
+            continue  # an HTTP date; fall back to backoff
+    return None
+
+
+def _status_error(exc: BaseException, attempts: int, usage: Usage) -> EndpointError:
+    from openai import APIStatusError, APITimeoutError
+
+    if isinstance(exc, APIStatusError):
+        detail = redact(str(exc.message))[:500]
+        return EndpointError(
+            f"endpoint answered HTTP {exc.status_code}: {detail}",
+            attempts=attempts,
+            usage=usage,
+            status_code=exc.status_code,
+        )
+    if isinstance(exc, APITimeoutError):
+        return EndpointError("endpoint timed out", attempts=attempts, usage=usage)
+    return EndpointError(
+        f"could not reach the endpoint: {redact(str(exc))}", attempts=attempts, usage=usage
+    )
+
+
+def _response_format(mode: Mode, schema: dict[str, Any], name: str) -> dict[str, Any]:
+    if mode == "json_schema":
+        return {
+            "type": "json_schema",
+            "json_schema": {"name": name, "schema": strict_schema(schema), "strict": True},
+        }
+    # OpenAI ignores "schema" here; llama.cpp turns it into a grammar.
+    return {"type": "json_object", "schema": schema}
+
+
+class _Caller:
+    """State of one logical call across attempts, re-asks and mode fallback."""
+
+    def __init__(self, endpoint: Endpoint, policy: CallPolicy) -> None:
+        self.endpoint = endpoint
+        self.policy = policy
+        self.usage = Usage()
+        self.attempts = 0
+        self.last_output: str | None = None
+
+    async def _send(self, kwargs: dict[str, Any]) -> ChatCompletion:
+        create: Callable[..., Any] = self.endpoint.client.chat.completions.create
+        if self.endpoint.is_async:
+            result: ChatCompletion = await create(**kwargs)
+            return result
+        return await asyncio.to_thread(create, **kwargs)
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        self.usage.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        logger.warning(
+            "model call failed (%s); retry %d", redact(type(exc).__name__), self.usage.retries
+        )
+
+    def _wait(self, state: RetryCallState) -> float:
+        hinted = _retry_after(state.outcome.exception() if state.outcome else None)
+        if hinted is not None:
+            return min(hinted, self.policy.max_wait)
+        return float(wait_exponential_jitter(initial=0.5, max=self.policy.max_wait)(state))
+
+    async def send_with_retries(self, kwargs: dict[str, Any]) -> ChatCompletion:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.policy.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_is_transient),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    self.attempts += 1
+                    self.usage.calls += 1
+                    return await self._send(kwargs)
+        except ModelError:
+            raise
+        except Exception as exc:
+            if _is_mode_rejection(exc):
+                raise
+            from openai import OpenAIError
+
+            if isinstance(exc, OpenAIError):
+                raise _status_error(exc, self.attempts, self.usage) from None
+            raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def error(self, cls: type[ModelError], message: str) -> ModelError:
+        return cls(message, attempts=self.attempts, last_output=self.last_output, usage=self.usage)
+
+
+async def structured_call(
+    endpoint: Endpoint,
+    messages: list[Message],
+    output_type: type[T],
+    *,
+    schema: dict[str, Any],
+    context: dict[str, Any] | None = None,
+    cache: ResponseCache | None = None,
+    policy: CallPolicy | None = None,
+) -> CallResult[T]:
+    """Ask the model for an instance of ``output_type``; return it validated, with usage.
+
+    Raises a :class:`~factcheck.errors.ModelError` subclass (carrying attempts, the last raw
+    output and the usage spent) when the call cannot produce a valid instance.
+    """
+    policy = policy or CallPolicy()
+    key = cache_key(
+        {
+            "endpoint": endpoint.identity,
+            "kind": endpoint.kind,
+            "model": endpoint.model,
+            "prompt_version": prompt_version(),
+            "schema": schema,
+            "type": output_type.__name__,
+            "params": {
+                "max_tokens": policy.max_tokens,
+                "temperature": policy.temperature,
+                "seed": policy.seed,
+                "max_reasks": policy.max_reasks,
+            },
+            "messages": messages,
+        }
+    )
+    if cache is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            try:
+                value = output_type.model_validate_json(hit.content, context=context)
+            except ValidationError:
+                logger.warning("cached response %s no longer validates; asking again", key[:12])
+            else:
+                return CallResult(value=value, usage=Usage(cache_hits=1), raw=hit.content)
+    if offline_mode():
+        raise CacheMissError(
+            f"FACTCHECK_OFFLINE is set and this request is not cached (key {key[:12]}…); "
+            "unset it to call the model"
+        )
+
+    caller = _Caller(endpoint, policy)
+    value, raw = await _ask(caller, messages, output_type, schema, context)
+    if cache is not None:
+        cache.put(
+            key,
+            content=raw,
+            model=endpoint.model,
+            prompt_version=prompt_version(),
+            input_tokens=caller.usage.input_tokens,
+            output_tokens=caller.usage.output_tokens,
+        )
+    return CallResult(value=value, usage=caller.usage, raw=raw)
+
+
+async def _ask(
+    caller: _Caller,
+    messages: list[Message],
+    output_type: type[T],
+    schema: dict[str, Any],
+    context: dict[str, Any] | None,
+) -> tuple[T, str]:
+    endpoint, policy = caller.endpoint, caller.policy
+    conversation = list(messages)
+    reasks = 0
+    while True:
+        mode = endpoint.mode
+        sent = conversation
+        if mode == "json_object" and not endpoint.grammar_enforced:
+            hint = render("schema_hint", schema=json.dumps(schema, separators=(",", ":")))
+            sent = [{**conversation[0], "content": conversation[0]["content"] + "\n" + hint}]
+            sent += conversation[1:]
+        kwargs: dict[str, Any] = {
+            "model": endpoint.model,
+            "messages": sent,
+            "response_format": _response_format(mode, schema, output_type.__name__),
+            "timeout": policy.timeout,
+        }
+        if endpoint.kind == "openai":
+            kwargs["max_completion_tokens"] = policy.max_tokens
+        else:
+            kwargs["max_tokens"] = policy.max_tokens
+        if policy.temperature is not None:
+            kwargs["temperature"] = policy.temperature
+        if policy.seed is not None:
+            kwargs["seed"] = policy.seed
+        try:
+            completion = await caller.send_with_retries(kwargs)
+        except Exception as exc:
+            if mode == "json_schema" and endpoint.forced_mode is None and _is_mode_rejection(exc):
+                logger.info("endpoint %s rejects json_schema; using JSON mode", endpoint.identity)
+                endpoint.remember_mode("json_object")
+                continue
+            if _is_mode_rejection(exc):
+                raise _status_error(exc, caller.attempts, caller.usage) from None
+            raise
+        if completion.usage is not None:
+            caller.usage.input_tokens += completion.usage.prompt_tokens or 0
+            caller.usage.output_tokens += completion.usage.completion_tokens or 0
+        if not completion.choices:
+            raise caller.error(EndpointError, "endpoint returned no choices")
+        choice = completion.choices[0]
+        message = choice.message
+        caller.last_output = message.content
+        if getattr(message, "refusal", None):
+            caller.last_output = message.refusal
+            raise caller.error(RefusalError, f"model refused: {message.refusal}")
+        if choice.finish_reason == "length":
+            raise caller.error(
+                TruncatedOutputError,
+                f"model stopped at max_tokens={policy.max_tokens} before finishing its JSON",
+            )
+        if choice.finish_reason == "content_filter":
+            raise caller.error(RefusalError, "model output was withheld by a content filter")
+        content = message.content or ""
+        try:
+            value = output_type.model_validate_json(content, context=context)
+        except ValidationError as exc:
+            if reasks >= policy.max_reasks:
+                raise caller.error(
+                    OutputValidationError,
+                    f"model output does not match {output_type.__name__} after {reasks} "
+                    f"re-ask(s): {_brief(exc)}",
+                ) from None
+            reasks += 1
+            caller.usage.reasks += 1
+            logger.info("output failed validation; re-asking (%s)", _brief(exc))
+            conversation = [
+                *messages,
+                {"role": "assistant", "content": content},
+                {
+                    "role": "user",
+                    "content": "That JSON is invalid: "
+                    f"{_brief(exc)}. Answer again with the corrected JSON object only.",
+                },
+            ]
+            continue
+        endpoint.remember_mode(mode)
+        return value, value.model_dump_json()
+
+
+def _brief(exc: ValidationError, limit: int = 5) -> str:
+    parts = []
+    for error in exc.errors()[:limit]:
+        where = ".".join(str(p) for p in error["loc"]) or "root"
+        parts.append(f"{where}: {error['msg']}")
+    more = exc.error_count() - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+

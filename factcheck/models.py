@@ -1,0 +1,160 @@
+"""The vocabulary of factcheck: every stage takes and returns these pydantic models."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Sentence(BaseModel):
+    """One sentence of the normalised source, addressed by its id (``S0`` … ``Sn``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    text: str
+    start: int
+    end: int
+
+
+class Source(BaseModel):
+    """The normalised article text and its sentences with exact character offsets."""
+
+    text: str
+    sentences: list[Sentence]
+
+    @model_validator(mode="after")
+    def _offsets_slice_back(self) -> Source:
+        for s in self.sentences:
+            if self.text[s.start : s.end] != s.text:
+                raise ValueError(f"sentence {s.id} does not match source[{s.start}:{s.end}]")
+        return self
+
+    def sentence(self, sentence_id: str) -> Sentence | None:
+        index = sentence_index(sentence_id)
+        if index is None or index >= len(self.sentences):
+            return None
+        return self.sentences[index]
+
+    @property
+    def ids(self) -> list[str]:
+        return [s.id for s in self.sentences]
+
+
+def sentence_index(sentence_id: str) -> int | None:
+    """``"S12"`` → 12; anything else → None."""
+    if len(sentence_id) < 2 or sentence_id[0] != "S" or not sentence_id[1:].isdigit():
+        return None
+    return int(sentence_id[1:])
+
+
+class ClaimType(str, Enum):
+    statistic = "statistic"
+    event = "event"
+    quote = "quote"
+    policy = "policy"
+    prediction = "prediction"
+    opinion = "opinion"
+    other = "other"
+
+
+class FlagKind(str, Enum):
+    invalid_id = "invalid_id"
+    no_citation = "no_citation"
+    number_not_in_cited = "number_not_in_cited"
+    number_not_in_source = "number_not_in_source"
+    name_not_in_cited = "name_not_in_cited"
+    name_not_in_source = "name_not_in_source"
+    speaker_not_in_source = "speaker_not_in_source"
+    unresolved_pronoun = "unresolved_pronoun"
+    low_overlap = "low_overlap"
+    duplicate = "duplicate"
+    chunk_failed = "chunk_failed"
+
+
+class Flag(BaseModel):
+    """A deterministic finding about something the model wrote."""
+
+    kind: FlagKind
+    message: str
+    span: str | None = Field(default=None, description="The offending text the model wrote.")
+    expected: str | None = Field(default=None, description="Where it should have been found.")
+    item: str | None = Field(default=None, description="Which item it concerns, e.g. 'claim 3'.")
+
+
+class Span(BaseModel):
+    """An exact slice of the source: ``source.text[start:end] == text``."""
+
+    sentence_id: str
+    start: int
+    end: int
+    text: str
+
+
+class KeyPoint(BaseModel):
+    text: str
+    sentence_ids: list[str]
+    flags: list[Flag] = Field(default_factory=list)
+
+
+class Claim(BaseModel):
+    """A checkable statement, pinned to the sentences it rests on.
+
+    ``quote``/``start``/``end`` cover the cited sentences (from the first to the last);
+    ``spans`` gives each cited sentence on its own. Both are written by the library from the
+    cited ids, never by the model.
+    """
+
+    statement: str
+    speaker: str | None = None
+    type: ClaimType = ClaimType.other
+    checkable: bool = True
+    time: str | None = None
+    sentence_ids: list[str]
+    quote: str = ""
+    start: int = 0
+    end: int = 0
+    spans: list[Span] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+
+
+class Usage(BaseModel):
+    """What a piece of work cost. ``calls`` counts HTTP requests that reached the model."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_hits: int = 0
+    reasks: int = 0
+    retries: int = 0
+
+    def add(self, other: Usage) -> None:
+        for name in Usage.model_fields:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+class Report(BaseModel):
+    """The result of :func:`factcheck.summarise`."""
+
+    source: Source
+    headline: str
+    key_points: list[KeyPoint]
+    claims: list[Claim]
+    flags: list[Flag] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    model: str
+    prompt_version: str
+    chunks: int = 1
+
+    def to_markdown(self) -> str:
+        from factcheck.export import report_to_markdown
+
+        return report_to_markdown(self)
+
+    def __repr_args__(self):  # type: ignore[no-untyped-def]
+        # A Report holds the whole article; keep the plain repr short.
+        yield "headline", self.headline
+        yield "claims", len(self.claims)
+        yield "flags", len(self.flags)
+        yield "model", self.model

@@ -1,0 +1,210 @@
+"""summarise: source → chunk plan → one call per chunk → merge → (reduce) → grounding → Report."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from factcheck.cache import ResponseCache
+from factcheck.chunking import Chunk, plan_chunks
+from factcheck.endpoint import Endpoint, resolve
+from factcheck.errors import InputError
+from factcheck.grounding import ground_claim, ground_point, merge_duplicates
+from factcheck.llm import CallPolicy, structured_call
+from factcheck.models import Flag, Report, Source, Usage
+from factcheck.prompts import prompt_version, render
+from factcheck.schema import CLAIMS_MAX, ChunkOutput, ClaimOut, PointOut, ReduceOutput, output_schema
+from factcheck.text import make_source
+from factcheck.tokens import count_tokens
+
+if TYPE_CHECKING:
+    from factcheck.endpoint import AnyClient
+
+logger = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+#: Default chunk budgets (tokens of article text per call), by kind of endpoint. The embedded
+#: model has an 8k context and does best on short inputs; unknown servers (Ollama's default
+#: context is a few thousand tokens) get a cautious budget.
+CHUNK_TOKENS = {"local": 700, "compatible": 3000, "openai": 12000}
+MAX_TOKENS = {"local": 4096, "compatible": 4096, "openai": 8192}
+
+CacheOption = bool | str | Path | ResponseCache | None
+
+
+def _open_cache(cache: CacheOption) -> ResponseCache | None:
+    if cache is None or cache is False:
+        return None
+    if cache is True:
+        return ResponseCache()
+    if isinstance(cache, ResponseCache):
+        return cache
+    return ResponseCache(cache)
+
+
+def _numbered(source: Source, chunk: Chunk) -> str:
+    return "\n".join(f"{s.id}: {s.text}" for s in source.sentences[chunk.first : chunk.last + 1])
+
+
+async def _summarise_chunk(
+    endpoint: Endpoint,
+    source: Source,
+    chunk: Chunk,
+    cache: ResponseCache | None,
+    policy: CallPolicy,
+    limit: asyncio.Semaphore,
+) -> tuple[ChunkOutput, Usage]:
+    ids = [s.id for s in source.sentences[chunk.first : chunk.last + 1]]
+    messages = [
+        {"role": "system", "content": render("extract_system")},
+        {"role": "user", "content": render("extract_user", sentences=_numbered(source, chunk))},
+    ]
+    schema = output_schema(
+        ChunkOutput,
+        ids,
+        max_claims=min(CLAIMS_MAX, max(4, 2 * len(ids))),
+        per_sentence=endpoint.grammar_enforced,
+    )
+    async with limit:
+        result = await structured_call(
+            endpoint,
+            messages,
+            ChunkOutput,
+            schema=schema,
+            context={"ids": set(ids)},
+            cache=cache,
+            policy=policy,
+        )
+    logger.debug("chunk %d: %d claims", chunk.index, len(result.value.claims))
+    return result.value, result.usage
+
+
+async def _reduce(
+    endpoint: Endpoint,
+    outputs: list[ChunkOutput],
+    cache: ResponseCache | None,
+    policy: CallPolicy,
+) -> tuple[ReduceOutput, Usage]:
+    points = [p for out in outputs for p in out.points]
+    cited = list(dict.fromkeys(i for p in points for i in p.ids))
+    lines = "\n".join(f"[{', '.join(p.ids)}] {p.text}" for p in points)
+    messages = [
+        {"role": "system", "content": render("reduce_system")},
+        {"role": "user", "content": render("reduce_user", points=lines)},
+    ]
+    result = await structured_call(
+        endpoint,
+        messages,
+        ReduceOutput,
+        schema=output_schema(ReduceOutput, cited),
+        context={"ids": set(cited)},
+        cache=cache,
+        policy=policy,
+    )
+    return result.value, result.usage
+
+
+async def asummarise(
+    text: str | bytes,
+    *,
+    model: str | None = None,
+    client: AnyClient | None = None,
+    cache: CacheOption = True,
+    chunk_tokens: int | None = None,
+    max_concurrency: int = 4,
+    policy: CallPolicy | None = None,
+) -> Report:
+    """Summarise an article into a :class:`Report` (async). See :func:`summarise`."""
+    if max_concurrency < 1:
+        raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
+    source = make_source(text)
+    endpoint = resolve(model, client)
+    budget = chunk_tokens if chunk_tokens is not None else CHUNK_TOKENS[endpoint.kind]
+    chunks = plan_chunks(source.sentences, budget, lambda s: count_tokens(s, endpoint.model))
+    policy = policy or CallPolicy(max_tokens=MAX_TOKENS[endpoint.kind])
+    response_cache = _open_cache(cache)
+    limit = asyncio.Semaphore(max_concurrency)
+
+    results = await asyncio.gather(
+        *(_summarise_chunk(endpoint, source, c, response_cache, policy, limit) for c in chunks)
+    )
+    usage = Usage()
+    for _, chunk_usage in results:
+        usage.add(chunk_usage)
+    outputs = [out for out, _ in results]
+
+    headline: str
+    points: list[PointOut]
+    if len(outputs) == 1:
+        headline, points = outputs[0].headline, outputs[0].points
+    else:
+        reduced, reduce_usage = await _reduce(endpoint, outputs, response_cache, policy)
+        usage.add(reduce_usage)
+        headline, points = reduced.headline, reduced.points
+
+    claim_outs: list[ClaimOut] = [c for out in outputs for c in out.claims]
+    merged, duplicate_flags = merge_duplicates(claim_outs)
+    claims = [ground_claim(source, out, i) for i, out in enumerate(merged)]
+    for flag in duplicate_flags:
+        index = int((flag.item or "claim 0").split()[-1])
+        claims[index].flags.append(flag)
+    key_points = [ground_point(source, p, i) for i, p in enumerate(points)]
+    flags: list[Flag] = [f for item in [*key_points, *claims] for f in item.flags]
+    return Report(
+        source=source,
+        headline=headline,
+        key_points=key_points,
+        claims=claims,
+        flags=flags,
+        usage=usage,
+        model=endpoint.model,
+        prompt_version=prompt_version(),
+        chunks=len(chunks),
+    )
+
+
+def run_sync(coro: Coroutine[Any, Any, R]) -> R:
+    """Run a coroutine from sync code, also where a loop already runs (Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="factcheck") as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def summarise(
+    text: str | bytes,
+    *,
+    model: str | None = None,
+    client: AnyClient | None = None,
+    cache: CacheOption = True,
+    chunk_tokens: int | None = None,
+    max_concurrency: int = 4,
+    policy: CallPolicy | None = None,
+) -> Report:
+    """Summarise an article into a :class:`Report` whose claims are pinned to source sentences.
+
+    ``model``: the model name (or a ``.gguf`` path for the embedded runtime); defaults to
+    ``FACTCHECK_MODEL``. ``client``: an ``openai.OpenAI``/``AsyncOpenAI`` client; without one,
+    ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` pick the endpoint, else the embedded model runs.
+    ``cache``: True (default location), False, a path, or a :class:`ResponseCache`.
+    ``chunk_tokens``: article tokens per model call; longer articles are split on sentence
+    boundaries, processed concurrently (``max_concurrency``) and reduced in one more call.
+    """
+    return run_sync(
+        asummarise(
+            text,
+            model=model,
+            client=client,
+            cache=cache,
+            chunk_tokens=chunk_tokens,
+            max_concurrency=max_concurrency,
+            policy=policy,
+        )
+    )

@@ -1,0 +1,162 @@
+"""What the model is asked to return, and the JSON schemas sent with each call.
+
+Field names are short because output tokens are the slow, expensive kind; the prompt
+explains them. The model cites sentence ids, never copies text: the library writes quotes.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from factcheck.models import ClaimType
+
+#: Bounds that keep a weak model from generating until ``max_tokens``.
+TEXT_MAX = 200
+NAME_MAX = 60
+WHEN_MAX = 40
+IDS_MAX = 4
+POINTS_MAX = 6
+CLAIMS_MAX = 24
+#: Validation bound on claims per chunk; the schema sent to the model is tighter.
+CLAIMS_HARD_MAX = 200
+
+
+def _check_ids(ids: list[str], info: ValidationInfo) -> list[str]:
+    allowed = (info.context or {}).get("ids")
+    if allowed is not None:
+        unknown = [i for i in ids if i not in allowed]
+        if unknown:
+            raise ValueError(
+                f"unknown sentence id(s) {unknown}; cite only ids shown in the input"
+            )
+    return list(dict.fromkeys(ids))
+
+
+class PointOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = Field(min_length=1, max_length=IDS_MAX)
+    text: str = Field(min_length=1, max_length=TEXT_MAX)
+
+    _ids = field_validator("ids")(_check_ids)
+
+
+class ClaimOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = Field(min_length=1, max_length=IDS_MAX)
+    text: str = Field(min_length=1, max_length=TEXT_MAX)
+    who: str | None = Field(max_length=NAME_MAX)
+    type: ClaimType
+    check: bool
+    when: str | None = Field(max_length=WHEN_MAX)
+
+    _ids = field_validator("ids")(_check_ids)
+
+
+class ChunkOutput(BaseModel):
+    """One chunk's answer: headline, key points and claims, each citing sentence ids."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    headline: str = Field(min_length=1, max_length=TEXT_MAX)
+    points: list[PointOut] = Field(max_length=POINTS_MAX)
+    claims: list[ClaimOut] = Field(max_length=CLAIMS_HARD_MAX)
+
+
+class ReduceOutput(BaseModel):
+    """The whole-article summary written from the chunks' key points."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    headline: str = Field(min_length=1, max_length=TEXT_MAX)
+    points: list[PointOut] = Field(min_length=1, max_length=POINTS_MAX + 2)
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = defs[node["$ref"].rsplit("/", 1)[-1]]
+            return _inline_refs(copy.deepcopy(target), defs)
+        return {k: _inline_refs(v, defs) for k, v in node.items() if k not in ("$defs", "title")}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs) for v in node]
+    return node
+
+
+def _constrain_ids(node: Any, ids: list[str]) -> None:
+    if isinstance(node, dict):
+        props = node.get("properties", {})
+        if "ids" in props:
+            props["ids"]["items"] = {"type": "string", "enum": list(ids)}
+        for value in node.values():
+            _constrain_ids(value, ids)
+    elif isinstance(node, list):
+        for value in node:
+            _constrain_ids(value, ids)
+
+
+def output_schema(
+    model: type[BaseModel],
+    ids: list[str],
+    *,
+    max_claims: int | None = None,
+    per_sentence: bool = False,
+) -> dict[str, Any]:
+    """The JSON schema for ``model`` with sentence ids limited to ``ids``.
+
+    No ``$ref``s (not every grammar converter follows them); ``max_claims`` tightens the
+    claim list to what the chunk can hold. ``per_sentence`` (for endpoints that enforce the
+    schema as a grammar) fixes the claim list to one claim per sentence, in order, each
+    citing its own sentence: a small model then cannot skip sentences, repeat itself or
+    cite the wrong one, and only writes the claim's wording and attributes.
+    """
+    raw = model.model_json_schema()
+    schema: dict[str, Any] = _inline_refs(raw, raw.get("$defs", {}))
+    _constrain_ids(schema, ids)
+    claims = schema.get("properties", {}).get("claims")
+    if claims is not None and per_sentence:
+        item = claims["items"]
+        claims.pop("maxItems", None)
+        claims.pop("items")
+        claims["prefixItems"] = [
+            {
+                **item,
+                "properties": {
+                    **item["properties"],
+                    "ids": {"type": "array", "prefixItems": [{"const": sentence_id}]},
+                },
+            }
+            for sentence_id in ids
+        ]
+    elif claims is not None and max_claims is not None:
+        claims["maxItems"] = max_claims
+    points = schema.get("properties", {}).get("points")
+    if points is not None:
+        points["minItems"] = 1
+    return schema
+
+
+_STRICT_UNSUPPORTED = ("maxLength", "minLength", "default")
+
+
+def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Adapt a schema to OpenAI's strict mode: every property required, no extra keys,
+    no length keywords (they are enforced by pydantic after the call instead)."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: walk(v) for k, v in node.items() if k not in _STRICT_UNSUPPORTED}
+            if out.get("type") == "object":
+                out["additionalProperties"] = False
+                out["required"] = list(out.get("properties", {}))
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    result: dict[str, Any] = walk(schema)
+    return result
