@@ -97,7 +97,9 @@ class ResponseCache:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise FactcheckError(f"cannot create cache folder {self.path.parent}: {exc}") from exc
+                raise FactcheckError(
+                    f"cannot create cache folder {self.path.parent}: {exc}"
+                ) from exc
             try:
                 self._migrate()
             except sqlite3.DatabaseError as exc:
@@ -123,7 +125,9 @@ class ResponseCache:
 
     def _move_aside(self, exc: Exception) -> None:
         aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-        logger.warning("cache %s is unreadable (%s); moved to %s and rebuilt", self.path, exc, aside)
+        logger.warning(
+            "cache %s is unreadable (%s); moved to %s and rebuilt", self.path, exc, aside
+        )
         for suffix in ("", "-wal", "-shm"):
             part = Path(f"{self.path}{suffix}")
             if part.exists():

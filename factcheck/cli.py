@@ -67,5 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"factcheck: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     fmt = args.format or ("markdown" if sys.stdout.isatty() else "json")
-    sys.stdout.write(report_to_markdown(report) if fmt == "markdown" else report_to_json(report) + "\n")
+    sys.stdout.write(
+        report_to_markdown(report) if fmt == "markdown" else report_to_json(report) + "\n"
+    )
     return EXIT_OK

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Union
+from typing import TYPE_CHECKING, Literal
 
 from factcheck.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
-    AnyClient = Union[AsyncOpenAI, OpenAI]
+    AnyClient = AsyncOpenAI | OpenAI
 
 Kind = Literal["local", "openai", "compatible"]
 Mode = Literal["json_schema", "json_object"]
@@ -48,7 +48,9 @@ class Endpoint:
             return self.forced_mode
         # llama.cpp's server rejects json_schema (HTTP 500) but turns the schema of a
         # json_object request into a grammar, so the embedded model starts there.
-        return _WORKING_MODE.get(self.identity, "json_object" if self.kind == "local" else "json_schema")
+        return _WORKING_MODE.get(
+            self.identity, "json_object" if self.kind == "local" else "json_schema"
+        )
 
     def remember_mode(self, mode: Mode) -> None:
         _WORKING_MODE[self.identity] = mode
@@ -92,7 +94,9 @@ def resolve(model: str | None = None, client: AnyClient | None = None) -> Endpoi
         try:
             from openai import AsyncOpenAI
         except ImportError as exc:  # pragma: no cover - openai is a hard dependency
-            raise ConfigurationError("the openai package is missing: pip install factcheck") from exc
+            raise ConfigurationError(
+                "the openai package is missing: pip install factcheck"
+            ) from exc
         # A local server (Ollama, vLLM, llama.cpp) needs no key; the SDK insists on one.
         api_key = os.environ.get("OPENAI_API_KEY") or "not-needed"
         return from_client(AsyncOpenAI(api_key=api_key), model)

@@ -11,7 +11,16 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from factcheck.models import Claim, ClaimType, Flag, FlagKind, KeyPoint, Source, Span
+from factcheck.models import (
+    Claim,
+    ClaimType,
+    Flag,
+    FlagKind,
+    KeyPoint,
+    Source,
+    Span,
+    sentence_index,
+)
 from factcheck.schema import ClaimOut, PointOut
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -21,16 +30,20 @@ _PRONOUN_START = re.compile(r"^(he|she|they|it|his|her|their|we|i|this|that)\b",
 
 # Capitalised words that are not names when they start a sentence or a quote.
 _NOT_NAMES = frozenset(
-    """a an the he she it they we i you his her its their our this that these those there
-    here in on at of for to by with from as but and or if when while after before since
-    during under over about also however meanwhile according said says mr mrs ms dr
-    monday tuesday wednesday thursday friday saturday sunday""".split()
+    (
+        "a an the he she it they we i you his her its their our this that these those there "
+        "here in on at of for to by with from as but and or if when while after before since "
+        "during under over about also however meanwhile according said says mr mrs ms dr "
+        "monday tuesday wednesday thursday friday saturday sunday"
+    ).split()
 )
 _STOPWORDS = _NOT_NAMES | frozenset(
-    """is are was were be been being has have had do does did will would can could should
-    may might must not no yes so than then into out up down more most less least very
-    own such only other some any all each every both few many much what which who whom
-    whose why how""".split()
+    (
+        "is are was were be been being has have had do does did will would can could should "
+        "may might must not no yes so than then into out up down more most less least very "
+        "own such only other some any all each every both few many much what which who whom "
+        "whose why how"
+    ).split()
 )
 
 LOW_OVERLAP = 0.25
@@ -59,29 +72,57 @@ def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(_fold(text)) if w not in _STOPWORDS and len(w) > 2}
 
 
+_ID_MARKUP = re.compile(r"\bS\d+\s*:")
+
+#: Flags that mean the model's wording is not supported by what it cited.
+UNGROUNDED = frozenset(
+    {
+        FlagKind.number_not_in_cited,
+        FlagKind.number_not_in_source,
+        FlagKind.name_not_in_cited,
+        FlagKind.name_not_in_source,
+        FlagKind.low_overlap,
+        FlagKind.id_markup,
+    }
+)
+
+
 def spans_for(source: Source, ids: Iterable[str]) -> list[Span]:
-    spans = []
-    for sentence_id in ids:
-        sentence = source.sentence(sentence_id)
-        if sentence is not None:
-            spans.append(
-                Span(
-                    sentence_id=sentence.id,
-                    start=sentence.start,
-                    end=sentence.end,
-                    text=sentence.text,
-                )
-            )
-    return sorted(spans, key=lambda s: s.start)
+    """Spans of the existing sentences among ``ids``, in source order, without repeats."""
+    found = {s.id: s for i in ids if (s := source.sentence(i)) is not None}
+    return [
+        Span(sentence_id=s.id, start=s.start, end=s.end, text=s.text)
+        for s in sorted(found.values(), key=lambda s: s.start)
+    ]
 
 
-def check_text(
-    text: str, cited: str, source: Source, *, item: str
-) -> list[Flag]:
+def quote_range(source: Source, spans: list[Span]) -> tuple[int, int]:
+    """The first run of consecutive cited sentences: a quote never spans an uncited one."""
+    if not spans:
+        return 0, 0
+    start, end = spans[0].start, spans[0].end
+    index = sentence_index(spans[0].sentence_id) or 0
+    for span in spans[1:]:
+        if sentence_index(span.sentence_id) != index + 1:
+            break
+        index, end = index + 1, span.end
+    return start, end
+
+
+def check_text(text: str, cited: str, source: Source, *, item: str) -> list[Flag]:
     """Flags for numbers and names in ``text`` that the cited text (or the source) lacks."""
     flags: list[Flag] = []
+    for marker in _ID_MARKUP.findall(text):
+        flags.append(
+            Flag(
+                kind=FlagKind.id_markup,
+                message="the text copies sentence-id markup instead of stating a fact",
+                span=marker,
+                item=item,
+            )
+        )
     cited_numbers, source_numbers = _numbers(cited), _numbers(source.text)
-    for number in sorted(_numbers(text) - cited_numbers):
+    for number in sorted(_numbers(_ID_MARKUP.sub(" ", text)) - cited_numbers):
         in_source = number in source_numbers
         flags.append(
             Flag(
@@ -94,7 +135,7 @@ def check_text(
             )
         )
     cited_folded, source_folded = _fold(cited), _fold(source.text)
-    for name in _names(text):
+    for name in dict.fromkeys(_names(_ID_MARKUP.sub(" ", text))):
         if _fold(name) in cited_folded:
             continue
         in_source = _fold(name) in source_folded
@@ -111,79 +152,160 @@ def check_text(
     return flags
 
 
-def ground_point(source: Source, point: PointOut, index: int) -> KeyPoint:
-    item = f"key point {index}"
-    valid, flags = _valid_ids(source, point.ids, item)
-    cited = " ".join(s.text for s in spans_for(source, valid))
-    flags += check_text(point.text, cited, source, item=item)
-    return KeyPoint(text=point.text, sentence_ids=valid, flags=flags)
-
-
-def _valid_ids(source: Source, ids: list[str], item: str) -> tuple[list[str], list[Flag]]:
-    valid = [i for i in ids if source.sentence(i) is not None]
-    flags = [
-        Flag(kind=FlagKind.invalid_id, message=f"cites {i}, which does not exist", span=i, item=item)
-        for i in ids
-        if i not in valid
+def _overlap_flag(text: str, cited: str, item: str) -> list[Flag]:
+    words = _content_words(text)
+    if not cited or not words:
+        return []
+    overlap = len(words & _content_words(cited)) / len(words)
+    if overlap >= LOW_OVERLAP:
+        return []
+    return [
+        Flag(
+            kind=FlagKind.low_overlap,
+            message=f"only {overlap:.0%} of the words appear in the cited text",
+            span=text,
+            expected="cited sentences",
+            item=item,
+        )
     ]
-    if not valid:
-        flags.append(Flag(kind=FlagKind.no_citation, message="cites no existing sentence", item=item))
-    return valid, flags
 
 
-def ground_claim(source: Source, out: ClaimOut, index: int) -> Claim:
-    item = f"claim {index}"
-    valid, flags = _valid_ids(source, out.ids, item)
-    spans = spans_for(source, valid)
+def _valid_ids(source: Source, ids: list[str], item: str) -> tuple[list[Span], list[Flag]]:
+    spans = spans_for(source, ids)
+    known = {s.sentence_id for s in spans}
+    flags = [
+        Flag(
+            kind=FlagKind.invalid_id, message=f"cites {i}, which does not exist", span=i, item=item
+        )
+        for i in ids
+        if i not in known
+    ]
+    if not spans:
+        flags.append(
+            Flag(kind=FlagKind.no_citation, message="cites no existing sentence", item=item)
+        )
+    return spans, flags
+
+
+def _replaced(original: str, item: str) -> Flag:
+    return Flag(
+        kind=FlagKind.replaced,
+        message="the model's wording failed grounding; the cited text stands in for it",
+        span=original,
+        expected="cited sentences",
+        item=item,
+    )
+
+
+def _needs_repair(flags: list[Flag]) -> bool:
+    return any(f.kind in UNGROUNDED for f in flags)
+
+
+def ground_point(source: Source, point: PointOut, index: int, *, repair: bool = True) -> KeyPoint:
+    item = f"key point {index}"
+    spans, flags = _valid_ids(source, point.ids, item)
     cited = " ".join(s.text for s in spans)
-    start, end = (spans[0].start, spans[-1].end) if spans else (0, 0)
+    flags += check_text(point.text, cited, source, item=item)
+    flags += _overlap_flag(point.text, cited, item)
+    text, replaced = point.text, False
+    if repair and spans and _needs_repair(flags):
+        text, replaced = cited, True
+        flags.append(_replaced(point.text, item))
+    return KeyPoint(
+        text=text,
+        sentence_ids=[s.sentence_id for s in spans],
+        origin="source" if replaced else "model",
+        flags=flags,
+    )
+
+
+def ground_headline(
+    source: Source, headline: str, *, repair: bool = True
+) -> tuple[str, bool, list[Flag]]:
+    """Check the headline against the whole source; a failing one gives way to the lede."""
+    flags = check_text(headline, source.text, source, item="headline")
+    if repair and _needs_repair(flags) and source.sentences:
+        flags.append(_replaced(headline, "headline"))
+        return source.sentences[0].text, True, flags
+    return headline, False, flags
+
+
+def _speaker_flags(source: Source, speaker: str, item: str) -> list[Flag]:
+    words = _content_words(speaker)
+    if not words or words & _content_words(source.text):
+        return []
+    return [
+        Flag(
+            kind=FlagKind.speaker_not_in_source,
+            message=f"speaker {speaker!r} is never named in the source",
+            span=speaker,
+            expected="source",
+            item=item,
+        )
+    ]
+
+
+def pin(source: Source, ids: Iterable[str]) -> dict[str, object]:
+    """The library-written location fields of a claim citing ``ids``."""
+    spans = spans_for(source, ids)
+    start, end = quote_range(source, spans)
+    return {
+        "sentence_ids": [s.sentence_id for s in spans],
+        "spans": spans,
+        "quote": source.text[start:end],
+        "start": start,
+        "end": end,
+    }
+
+
+def ground_claim(source: Source, out: ClaimOut, index: int, *, repair: bool = True) -> Claim:
+    """Pin a model claim to the source and flag what its citations do not support.
+
+    With ``repair``, a claim whose wording fails grounding keeps its citations but takes
+    the cited text as its statement, and a speaker or time that the source never mentions
+    is dropped; each change is flagged with what the model wrote.
+    """
+    item = f"claim {index}"
+    spans, flags = _valid_ids(source, out.ids, item)
+    cited = " ".join(s.text for s in spans)
     flags += check_text(out.text, cited, source, item=item)
-    if out.who:
-        speaker_words = _content_words(out.who)
-        if speaker_words and not speaker_words & _content_words(source.text):
-            flags.append(
-                Flag(
-                    kind=FlagKind.speaker_not_in_source,
-                    message=f"speaker {out.who!r} is never named in the source",
-                    span=out.who,
-                    expected="source",
-                    item=item,
-                )
-            )
-    if _PRONOUN_START.match(out.text.strip()):
+    flags += _overlap_flag(out.text, cited, item)
+    statement, origin = out.text, "model"
+    if repair and spans and _needs_repair(flags):
+        statement, origin = cited, "source"
+        flags.append(_replaced(out.text, item))
+    speaker = out.who
+    if speaker:
+        speaker_flags = _speaker_flags(source, speaker, item)
+        flags += speaker_flags
+        if repair and speaker_flags:
+            speaker = None
+    time = out.when
+    if time:
+        time_flags = check_text(time, source.text, source, item=f"{item} time")
+        flags += time_flags
+        if repair and time_flags:
+            time = None
+    if _PRONOUN_START.match(statement.strip()):
         flags.append(
             Flag(
                 kind=FlagKind.unresolved_pronoun,
-                message="claim starts with a pronoun; it does not stand on its own",
-                span=out.text.split()[0],
+                message="the statement starts with a pronoun; it does not stand on its own",
+                span=statement.split()[0],
                 item=item,
             )
         )
-    claim_words = _content_words(out.text)
-    if spans and claim_words:
-        overlap = len(claim_words & _content_words(cited)) / len(claim_words)
-        if overlap < LOW_OVERLAP:
-            flags.append(
-                Flag(
-                    kind=FlagKind.low_overlap,
-                    message=f"only {overlap:.0%} of the claim's words appear in the cited text",
-                    span=out.text,
-                    expected="cited sentences",
-                    item=item,
-                )
-            )
-    return Claim(
-        statement=out.text,
-        speaker=out.who,
-        type=ClaimType(out.type),
-        checkable=out.check,
-        time=out.when,
-        sentence_ids=[s.sentence_id for s in spans],
-        quote=source.text[start:end],
-        start=start,
-        end=end,
-        spans=spans,
-        flags=flags,
+    return Claim.model_validate(
+        {
+            "statement": statement,
+            "origin": origin,
+            "speaker": speaker,
+            "type": ClaimType(out.type),
+            "checkable": out.check,
+            "time": time,
+            "flags": flags,
+            **pin(source, out.ids),
+        }
     )
 
 
@@ -191,27 +313,34 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
-def merge_duplicates(outs: list[ClaimOut]) -> tuple[list[ClaimOut], list[Flag]]:
-    """Merge near-identical claims (same content words, or Jaccard ≥ 0.8), uniting their ids."""
-    kept: list[ClaimOut] = []
+def merge_duplicates(source: Source, claims: list[Claim]) -> list[Claim]:
+    """Merge near-identical claims (same folded text, or content-word Jaccard ≥ 0.8):
+    the first is kept with the citations of both united, and a flag records the merge."""
+    kept: list[Claim] = []
     words: list[set[str]] = []
-    flags: list[Flag] = []
-    for out in outs:
-        these = _content_words(out.text)
+    for claim in claims:
+        these = _content_words(claim.statement)
         for k, (other, other_words) in enumerate(zip(kept, words, strict=True)):
-            if _fold(other.text) == _fold(out.text) or _jaccard(these, other_words) >= DUPLICATE_JACCARD:
-                merged_ids = list(dict.fromkeys([*other.ids, *out.ids]))
-                kept[k] = other.model_copy(update={"ids": merged_ids})
-                flags.append(
-                    Flag(
-                        kind=FlagKind.duplicate,
-                        message=f"near-duplicate claim merged into claim {k}",
-                        span=out.text,
-                        item=f"claim {k}",
-                    )
+            same = _fold(other.statement) == _fold(claim.statement)
+            if same or _jaccard(these, other_words) >= DUPLICATE_JACCARD:
+                flag = Flag(
+                    kind=FlagKind.duplicate,
+                    message=f"a near-duplicate claim citing {', '.join(claim.sentence_ids)} "
+                    "was merged into this one",
+                    span=claim.statement,
+                    item=f"claim {k}",
+                )
+                united = [*other.sentence_ids, *claim.sentence_ids]
+                kept[k] = other.model_copy(
+                    update={**pin(source, united), "flags": [*other.flags, flag]}
                 )
                 break
         else:
-            kept.append(out)
+            kept.append(claim)
             words.append(these)
-    return kept, flags
+    return [
+        claim.model_copy(
+            update={"flags": [f.model_copy(update={"item": f"claim {i}"}) for f in claim.flags]}
+        )
+        for i, claim in enumerate(kept)
+    ]

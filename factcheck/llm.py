@@ -357,4 +357,3 @@ def _brief(exc: ValidationError, limit: int = 5) -> str:
         parts.append(f"{where}: {error['msg']}")
     more = exc.error_count() - limit
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
-

@@ -62,8 +62,7 @@ class _LocalServer:
             from llama_cpp.server.settings import ModelSettings, ServerSettings
         except ImportError as exc:
             raise ConfigurationError(
-                f"the embedded model needs llama-cpp-python with its server: {INSTALL_HINT} "
-                f"({exc})"
+                f"the embedded model needs llama-cpp-python with its server: {INSTALL_HINT} ({exc})"
             ) from exc
         self.path = path
         self.alias = model_alias(path)

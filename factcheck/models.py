@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -70,6 +71,8 @@ class FlagKind(str, Enum):
     unresolved_pronoun = "unresolved_pronoun"
     low_overlap = "low_overlap"
     duplicate = "duplicate"
+    id_markup = "id_markup"
+    replaced = "replaced"
     chunk_failed = "chunk_failed"
 
 
@@ -92,21 +95,31 @@ class Span(BaseModel):
     text: str
 
 
+Origin = Literal["model", "source"]
+
+
 class KeyPoint(BaseModel):
+    """A key point of the summary. ``origin`` is "source" when the model's wording failed
+    grounding and the cited sentence stands in for it (the flags keep the model's text)."""
+
     text: str
     sentence_ids: list[str]
+    origin: Origin = "model"
     flags: list[Flag] = Field(default_factory=list)
 
 
 class Claim(BaseModel):
     """A checkable statement, pinned to the sentences it rests on.
 
-    ``quote``/``start``/``end`` cover the cited sentences (from the first to the last);
-    ``spans`` gives each cited sentence on its own. Both are written by the library from the
-    cited ids, never by the model.
+    ``quote``/``start``/``end`` cover the first run of consecutive cited sentences, so the
+    quote never includes a sentence the claim did not cite; ``spans`` gives each cited
+    sentence on its own. Both are written by the library from the cited ids, never by the
+    model. ``origin`` is "source" when the model's wording failed grounding and the cited
+    text stands in for it; the flags then keep what the model wrote.
     """
 
     statement: str
+    origin: Origin = "model"
     speaker: str | None = None
     type: ClaimType = ClaimType.other
     checkable: bool = True
@@ -139,6 +152,7 @@ class Report(BaseModel):
 
     source: Source
     headline: str
+    headline_origin: Origin = "model"
     key_points: list[KeyPoint]
     claims: list[Claim]
     flags: list[Flag] = Field(default_factory=list)

@@ -13,11 +13,18 @@ from factcheck.cache import ResponseCache
 from factcheck.chunking import Chunk, plan_chunks
 from factcheck.endpoint import Endpoint, resolve
 from factcheck.errors import InputError
-from factcheck.grounding import ground_claim, ground_point, merge_duplicates
+from factcheck.grounding import ground_claim, ground_headline, ground_point, merge_duplicates
 from factcheck.llm import CallPolicy, structured_call
 from factcheck.models import Flag, Report, Source, Usage
 from factcheck.prompts import prompt_version, render
-from factcheck.schema import CLAIMS_MAX, ChunkOutput, ClaimOut, PointOut, ReduceOutput, output_schema
+from factcheck.schema import (
+    CLAIMS_MAX,
+    ChunkOutput,
+    ClaimOut,
+    PointOut,
+    ReduceOutput,
+    output_schema,
+)
 from factcheck.text import make_source
 from factcheck.tokens import count_tokens
 
@@ -118,6 +125,7 @@ async def asummarise(
     chunk_tokens: int | None = None,
     max_concurrency: int = 4,
     policy: CallPolicy | None = None,
+    repair: bool = True,
 ) -> Report:
     """Summarise an article into a :class:`Report` (async). See :func:`summarise`."""
     if max_concurrency < 1:
@@ -147,17 +155,19 @@ async def asummarise(
         usage.add(reduce_usage)
         headline, points = reduced.headline, reduced.points
 
-    claim_outs: list[ClaimOut] = [c for out in outputs for c in out.claims]
-    merged, duplicate_flags = merge_duplicates(claim_outs)
-    claims = [ground_claim(source, out, i) for i, out in enumerate(merged)]
-    for flag in duplicate_flags:
-        index = int((flag.item or "claim 0").split()[-1])
-        claims[index].flags.append(flag)
-    key_points = [ground_point(source, p, i) for i, p in enumerate(points)]
-    flags: list[Flag] = [f for item in [*key_points, *claims] for f in item.flags]
+    claims = merge_duplicates(
+        source,
+        [ground_claim(source, c, i, repair=repair) for i, c in enumerate(_all_claims(outputs))],
+    )
+    key_points = [ground_point(source, p, i, repair=repair) for i, p in enumerate(points)]
+    headline, headline_replaced, headline_flags = ground_headline(source, headline, repair=repair)
+    flags: list[Flag] = [*headline_flags]
+    flags += [f for point in key_points for f in point.flags]
+    flags += [f for claim in claims for f in claim.flags]
     return Report(
         source=source,
         headline=headline,
+        headline_origin="source" if headline_replaced else "model",
         key_points=key_points,
         claims=claims,
         flags=flags,
@@ -166,6 +176,10 @@ async def asummarise(
         prompt_version=prompt_version(),
         chunks=len(chunks),
     )
+
+
+def _all_claims(outputs: list[ChunkOutput]) -> list[ClaimOut]:
+    return [claim for out in outputs for claim in out.claims]
 
 
 def run_sync(coro: Coroutine[Any, Any, R]) -> R:
@@ -187,6 +201,7 @@ def summarise(
     chunk_tokens: int | None = None,
     max_concurrency: int = 4,
     policy: CallPolicy | None = None,
+    repair: bool = True,
 ) -> Report:
     """Summarise an article into a :class:`Report` whose claims are pinned to source sentences.
 
@@ -196,6 +211,8 @@ def summarise(
     ``cache``: True (default location), False, a path, or a :class:`ResponseCache`.
     ``chunk_tokens``: article tokens per model call; longer articles are split on sentence
     boundaries, processed concurrently (``max_concurrency``) and reduced in one more call.
+    ``repair``: replace wording that fails grounding with the cited source text (flagged,
+    with the model's text kept in the flag); False keeps the model's text and only flags it.
     """
     return run_sync(
         asummarise(
@@ -206,5 +223,6 @@ def summarise(
             chunk_tokens=chunk_tokens,
             max_concurrency=max_concurrency,
             policy=policy,
+            repair=repair,
         )
     )

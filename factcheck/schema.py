@@ -29,9 +29,7 @@ def _check_ids(ids: list[str], info: ValidationInfo) -> list[str]:
     if allowed is not None:
         unknown = [i for i in ids if i not in allowed]
         if unknown:
-            raise ValueError(
-                f"unknown sentence id(s) {unknown}; cite only ids shown in the input"
-            )
+            raise ValueError(f"unknown sentence id(s) {unknown}; cite only ids shown in the input")
     return list(dict.fromkeys(ids))
 
 

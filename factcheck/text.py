@@ -38,14 +38,16 @@ def decode(data: bytes) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise InputError(f"input starts with a {encoding} byte-order mark but {exc}") from exc
+                raise InputError(
+                    f"input starts with a {encoding} byte-order mark but {exc}"
+                ) from exc
     if b"\x00" in data[:4096]:
         raise InputError("input looks binary (NUL bytes) and has no byte-order mark")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"input is not valid UTF-8 (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+            f"input is not valid UTF-8 (byte {exc.start}: {data[exc.start : exc.start + 1]!r}); "
             "decode it yourself and pass a str"
         ) from exc
 
