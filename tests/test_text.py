@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from factcheck.errors import InputError
+from factcheck.text import make_source, normalise, sentence_spans
+
+
+def test_seed_sentences_slice_back_exactly(seed_text: str) -> None:
+    source = make_source(seed_text)
+    assert len(source.sentences) == 17
+    for i, sentence in enumerate(source.sentences):
+        assert sentence.id == f"S{i}"
+        assert source.text[sentence.start : sentence.end] == sentence.text
+        assert sentence.text == sentence.text.strip()
+
+
+def test_every_line_break_ends_a_sentence() -> None:
+    source = make_source(
+        "Dateline London\nThe minister said 3.5% of funds were spent. Mr. Smith disagreed."
+    )
+    assert [s.text for s in source.sentences] == [
+        "Dateline London",
+        "The minister said 3.5% of funds were spent.",
+        "Mr. Smith disagreed.",
+    ]
+
+
+def test_abbreviations_and_decimals_do_not_split() -> None:
+    spans = sentence_spans("Dr. Jones paid $3.50 to the U.S. firm on Jan. 5. It closed.")
+    assert len(spans) == 2
+
+
+def test_normalise_line_ends_spaces_and_controls() -> None:
+    assert normalise("a\r\nb\rc") == "a\nb\nc"
+    assert normalise("  two   spaces\t\there \x00\x07") == "two spaces here"
+    assert normalise("x\n\n\n\n\ny") == "x\n\ny"
+    # NFC: "e" + combining acute becomes one code point
+    assert normalise("caf\u0065\u0301") == "caf\u00e9"
+
+
+def test_repeated_sentences_get_distinct_offsets() -> None:
+    source = make_source("It rained. It rained. It rained.")
+    starts = [s.start for s in source.sentences]
+    assert starts == [0, 11, 22]
+
+
+def test_long_run_on_sentence_is_split_at_spaces() -> None:
+    text = " ".join(["word"] * 2000)
+    source = make_source(text)
+    assert len(source.sentences) > 1
+    assert all(len(s.text) <= 1200 for s in source.sentences)
+    assert " ".join(s.text for s in source.sentences) == text
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t  ", "\x00\x01"])
+def test_empty_text_is_an_input_error(text: str) -> None:
+    with pytest.raises(InputError, match="empty"):
+        make_source(text)
+
+
+def test_bytes_are_decoded_with_their_bom() -> None:
+    text = "Zoë said 5 things."
+    assert make_source(codecs.BOM_UTF16_LE + text.encode("utf-16-le")).text == text
+    assert make_source(codecs.BOM_UTF8 + text.encode()).text == text
+    assert make_source(text.encode()).text == text
+
+
+def test_invalid_utf8_and_binary_are_input_errors() -> None:
+    with pytest.raises(InputError, match="UTF-8"):
+        make_source(b"caf\xe9 au lait")
+    with pytest.raises(InputError, match="binary"):
+        make_source(b"\x00\x01\x02binary")
+
+
+def test_non_text_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="expected text"):
+        make_source(42)  # type: ignore[arg-type]
