@@ -40,7 +40,7 @@ def test_schema_has_no_refs_and_ids_are_an_enum() -> None:
     assert claims["items"]["properties"]["text"]["maxLength"] == TEXT_MAX
     assert schema["properties"]["points"]["minItems"] == 1
     # Field order is the order the model writes: ids first, so the wording follows a citation.
-    assert list(claims["items"]["properties"])[0] == "ids"
+    assert next(iter(claims["items"]["properties"])) == "ids"
 
 
 def test_per_sentence_schema_fixes_one_claim_per_sentence() -> None:
