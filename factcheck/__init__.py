@@ -12,39 +12,67 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from factcheck.errors import (
-    CacheMissError,
-    ConfigurationError,
-    EndpointError,
-    FactcheckError,
-    InputError,
-    ModelError,
-    OutputValidationError,
-    RefusalError,
-    TruncatedOutputError,
-)
-from factcheck.models import (
-    Claim,
-    ClaimType,
-    Flag,
-    FlagKind,
-    KeyPoint,
-    Report,
-    Sentence,
-    Source,
-    Span,
-    Usage,
-)
-
 if TYPE_CHECKING:
     from factcheck.cache import ResponseCache
+    from factcheck.errors import (
+        CacheMissError,
+        ConfigurationError,
+        EndpointError,
+        FactcheckError,
+        InputError,
+        ModelError,
+        OutputValidationError,
+        RefusalError,
+        TruncatedOutputError,
+    )
     from factcheck.llm import CallPolicy
+    from factcheck.models import (
+        Claim,
+        ClaimType,
+        Flag,
+        FlagKind,
+        KeyPoint,
+        Report,
+        Sentence,
+        Source,
+        Span,
+        Usage,
+    )
     from factcheck.pipeline import asummarise, summarise
     from factcheck.text import make_source
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    **dict.fromkeys(
+        [
+            "CacheMissError",
+            "ConfigurationError",
+            "EndpointError",
+            "FactcheckError",
+            "InputError",
+            "ModelError",
+            "OutputValidationError",
+            "RefusalError",
+            "TruncatedOutputError",
+        ],
+        "factcheck.errors",
+    ),
+    **dict.fromkeys(
+        [
+            "Claim",
+            "ClaimType",
+            "Flag",
+            "FlagKind",
+            "KeyPoint",
+            "Report",
+            "Sentence",
+            "Source",
+            "Span",
+            "Usage",
+        ],
+        "factcheck.models",
+    ),
     "summarise": "factcheck.pipeline",
     "asummarise": "factcheck.pipeline",
     "CallPolicy": "factcheck.llm",
@@ -54,7 +82,8 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    # The pipeline pulls in pydantic-heavy schema code and the SDK; load it on first use.
+    # Importing factcheck stays cheap: pydantic, the SDK, tiktoken and llama.cpp load on
+    # first use of a name that needs them.
     if name in _LAZY:
         import importlib
 

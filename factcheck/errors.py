@@ -15,7 +15,10 @@
 
 from __future__ import annotations
 
-from factcheck.models import Usage
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from factcheck.models import Usage
 
 
 class FactcheckError(Exception):
@@ -49,7 +52,11 @@ class ModelError(FactcheckError):
         super().__init__(message)
         self.attempts = attempts
         self.last_output = last_output
-        self.usage = usage if usage is not None else Usage()
+        if usage is None:
+            from factcheck.models import Usage
+
+            usage = Usage()
+        self.usage = usage
         self.status_code = status_code
 
     def __str__(self) -> str:
