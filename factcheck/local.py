@@ -111,7 +111,16 @@ def local_endpoint(model: str | None = None) -> Endpoint:
     """An :class:`Endpoint` for the embedded model. ``model`` may name a GGUF file."""
     from openai import AsyncOpenAI
 
-    path = Path(model) if model and model.endswith(".gguf") else None
+    path = Path(model).expanduser() if model and model.endswith(".gguf") else None
+    if path is not None and not path.is_file():
+        raise ConfigurationError(f"model file {model!r} does not exist")
+    alias = model_alias(path or default_model_path())
+    if model and path is None and model != alias:
+        raise ConfigurationError(
+            f"model {model!r} needs an endpoint: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL "
+            f"(an OpenAI-compatible server), or pass client=; the embedded model is {alias!r}, "
+            "or pass a .gguf path"
+        )
     server = start_server(path)
     client = AsyncOpenAI(base_url=server.base_url, api_key="local", max_retries=0)
     return Endpoint(
