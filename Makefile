@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEED := seeds/000_5bc9710cf7c855ce.txt
 
-.PHONY: demo test lint record wheel-check clean
+.PHONY: demo test lint record wheel-check clean quality
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[local,dev]"
 	touch $@
+
+## Summary-check quality on SummEdits news (dev split, from ../shared/data): the rules on all
+## 505 summaries, the configured model on 40 of them (`QUALITY_ARGS=--deterministic-only`: 2 s).
+quality: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.quality $(QUALITY_ARGS)
 
 ## Summarise the seed article on the embedded model (no key, no network).
 demo: $(VENV)/.installed
@@ -28,6 +33,8 @@ test: $(VENV)/.installed
 record: $(VENV)/.installed
 	rm -rf cassettes/test_replay
 	$(BIN)/python -m pytest tests/test_replay.py --record-mode=once
+	rm -rf cassettes/test_summary_check
+	$(BIN)/python -m pytest tests/test_summary_check.py --record-mode=once
 
 ## Build the wheel, install it (not editable) into a fresh venv and summarise from there.
 wheel-check: $(VENV)/.installed

@@ -36,9 +36,11 @@ if TYPE_CHECKING:
         Sentence,
         Source,
         Span,
+        SummaryCheck,
         Usage,
     )
     from factcheck.pipeline import asummarise, summarise
+    from factcheck.summary_check import acheck_summary, check_summary
     from factcheck.text import make_source
 
 __version__ = "0.1.0"
@@ -69,11 +71,14 @@ _LAZY = {
             "Sentence",
             "Source",
             "Span",
+            "SummaryCheck",
             "Usage",
         ],
         "factcheck.models",
     ),
     "summarise": "factcheck.pipeline",
+    "check_summary": "factcheck.summary_check",
+    "acheck_summary": "factcheck.summary_check",
     "asummarise": "factcheck.pipeline",
     "CallPolicy": "factcheck.llm",
     "ResponseCache": "factcheck.cache",
@@ -111,9 +116,12 @@ __all__ = [
     "Sentence",
     "Source",
     "Span",
+    "SummaryCheck",
     "TruncatedOutputError",
     "Usage",
+    "acheck_summary",
     "asummarise",
+    "check_summary",
     "make_source",
     "summarise",
 ]

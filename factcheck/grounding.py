@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
+from factcheck.entities import Inventory, MentionKind, extract
 from factcheck.models import (
     Claim,
     ClaimType,
@@ -23,8 +25,6 @@ from factcheck.models import (
 )
 from factcheck.schema import ClaimOut, PointOut
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"\b[A-Z][\w'’\-]*(?:\s+[A-Z][\w'’\-]*)*")
 _WORD = re.compile(r"[\w'’]+")
 _PRONOUN_START = re.compile(r"^(he|she|they|it|his|her|their|we|i|this|that)\b", re.IGNORECASE)
 
@@ -55,24 +55,6 @@ def _fold(text: str) -> str:
     return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
 
 
-def _numbers(text: str) -> set[str]:
-    return {m.group().replace(",", "") for m in _NUMBER.finditer(text)}
-
-
-def _stem(word: str) -> str:
-    """ "We're" → "we": a contraction of a common word is not a name."""
-    return re.split(r"['’]", word.casefold(), maxsplit=1)[0]
-
-
-def _names(text: str) -> list[str]:
-    names = []
-    for match in _NAME.finditer(text):
-        words = [w for w in match.group().split() if _stem(w) not in _NOT_NAMES]
-        if words:
-            names.append(" ".join(words))
-    return names
-
-
 def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(_fold(text)) if w not in _STOPWORDS and len(w) > 2}
 
@@ -86,6 +68,12 @@ UNGROUNDED = frozenset(
         FlagKind.number_not_in_source,
         FlagKind.name_not_in_cited,
         FlagKind.name_not_in_source,
+        FlagKind.amount_not_in_cited,
+        FlagKind.amount_not_in_source,
+        FlagKind.percent_not_in_cited,
+        FlagKind.percent_not_in_source,
+        FlagKind.date_not_in_cited,
+        FlagKind.date_not_in_source,
         FlagKind.low_overlap,
         FlagKind.id_markup,
     }
@@ -114,8 +102,56 @@ def quote_range(source: Source, spans: list[Span]) -> tuple[int, int]:
     return start, end
 
 
+_NOT_IN = {
+    MentionKind.name: (FlagKind.name_not_in_cited, FlagKind.name_not_in_source),
+    MentionKind.number: (FlagKind.number_not_in_cited, FlagKind.number_not_in_source),
+    MentionKind.amount: (FlagKind.amount_not_in_cited, FlagKind.amount_not_in_source),
+    MentionKind.percent: (FlagKind.percent_not_in_cited, FlagKind.percent_not_in_source),
+    MentionKind.date: (FlagKind.date_not_in_cited, FlagKind.date_not_in_source),
+}
+
+
+@lru_cache(maxsize=256)
+def inventory(text: str) -> Inventory:
+    """The mentions of ``text``, computed once per text (a source is checked many times)."""
+    return Inventory.of(text)
+
+
+def mention_flags(
+    text: str, cited: str, source: Source, *, item: str, checked: str = "cited sentences"
+) -> list[Flag]:
+    """Flags for each name, number, amount, percentage and date in ``text`` that ``cited``
+    does not state: ``*_not_in_cited`` when the source states it elsewhere,
+    ``*_not_in_source`` when nothing in the source does. ``expected`` lists what the cited
+    text says of the same kind (the number the model should have copied), if anything."""
+    flags: list[Flag] = []
+    cited_inventory, source_inventory = inventory(cited), inventory(source.text)
+    seen: set[tuple[MentionKind, str]] = set()
+    for mention in extract(text):
+        if (mention.kind, mention.text) in seen or cited_inventory.has(mention):
+            continue
+        seen.add((mention.kind, mention.text))
+        in_source = source_inventory.has(mention)
+        not_in_cited, not_in_source = _NOT_IN[mention.kind]
+        same_kind = list(
+            dict.fromkeys(m.text for m in cited_inventory.mentions if m.kind is mention.kind)
+        )
+        where = checked if in_source else f"{checked} nor anywhere in the source"
+        flags.append(
+            Flag(
+                kind=not_in_cited if in_source else not_in_source,
+                message=f"{mention.kind.value} {mention.text!r} is not in the {where}",
+                span=mention.text,
+                expected=", ".join(same_kind[:5]) or (checked if in_source else "source"),
+                item=item,
+            )
+        )
+    return flags
+
+
 def check_text(text: str, cited: str, source: Source, *, item: str) -> list[Flag]:
-    """Flags for numbers and names in ``text`` that the cited text (or the source) lacks."""
+    """Flags for id markup, and for names, numbers, amounts, percentages and dates in
+    ``text`` that the cited text (or the whole source) lacks."""
     flags: list[Flag] = []
     for marker in _ID_MARKUP.findall(text):
         flags.append(
@@ -126,35 +162,45 @@ def check_text(text: str, cited: str, source: Source, *, item: str) -> list[Flag
                 item=item,
             )
         )
-    cited_numbers, source_numbers = _numbers(cited), _numbers(source.text)
-    for number in sorted(_numbers(_ID_MARKUP.sub(" ", text)) - cited_numbers):
-        in_source = number in source_numbers
-        flags.append(
-            Flag(
-                kind=FlagKind.number_not_in_cited if in_source else FlagKind.number_not_in_source,
-                message=f"number {number} is not in the cited sentences"
-                + ("" if in_source else " nor anywhere in the source"),
-                span=number,
-                expected="cited sentences" if in_source else "source",
-                item=item,
-            )
-        )
-    cited_folded, source_folded = _fold(cited), _fold(source.text)
-    for name in dict.fromkeys(_names(_ID_MARKUP.sub(" ", text))):
-        if _fold(name) in cited_folded:
-            continue
-        in_source = _fold(name) in source_folded
-        flags.append(
-            Flag(
-                kind=FlagKind.name_not_in_cited if in_source else FlagKind.name_not_in_source,
-                message=f"name {name!r} is not in the cited sentences"
-                + ("" if in_source else " nor anywhere in the source"),
-                span=name,
-                expected="cited sentences" if in_source else "source",
-                item=item,
-            )
-        )
+    flags += mention_flags(_ID_MARKUP.sub(" ", text), cited, source, item=item)
     return flags
+
+
+_QUOTED = re.compile(r"[“\"«]|(?:^|\s)'[A-Z]")
+_STANCE = re.compile(
+    r"\b(?:i|we)\s+(?:think|believe|feel|hope|fear|doubt|want|wish)\b|"
+    r"\b(?:should|must|ought|need to|needs to|have got to|'ve got to)\b|"
+    r"\bin (?:my|our) (?:view|opinion)\b",
+    re.IGNORECASE,
+)
+
+
+def is_opinion(sentence: str) -> bool:
+    """A deterministic signal that a sentence states a stance rather than a fact: it quotes
+    someone, and the quote says what they think, hope or want, or what should or must
+    happen ("We need to increase spending", "I believe this is wrong")."""
+    folded = sentence.replace("’", "'")
+    return bool(_QUOTED.search(sentence)) and bool(_STANCE.search(folded))
+
+
+def _opinion_flags(out: ClaimOut, spans: list[Span], item: str) -> list[Flag]:
+    if not out.check:
+        return []
+    if ClaimType(out.type) is ClaimType.opinion:
+        reason = "its type is opinion"
+    elif spans and all(is_opinion(s.text) for s in spans):
+        reason = "every sentence it cites is a quoted opinion"
+    else:
+        return []
+    return [
+        Flag(
+            kind=FlagKind.opinion_marked_checkable,
+            message=f"marked checkable, but {reason}",
+            span=out.text,
+            expected="a fact that records could confirm",
+            item=item,
+        )
+    ]
 
 
 def _overlap_flag(text: str, cited: str, item: str) -> list[Flag]:
@@ -275,6 +321,8 @@ def ground_claim(source: Source, out: ClaimOut, index: int, *, repair: bool = Tr
     cited = " ".join(s.text for s in spans)
     flags += check_text(out.text, cited, source, item=item)
     flags += _overlap_flag(out.text, cited, item)
+    opinion = _opinion_flags(out, spans, item)
+    flags += opinion
     statement, origin = out.text, "model"
     if repair and spans and _needs_repair(flags):
         statement, origin = cited, "source"
@@ -306,7 +354,7 @@ def ground_claim(source: Source, out: ClaimOut, index: int, *, repair: bool = Tr
             "origin": origin,
             "speaker": speaker,
             "type": ClaimType(out.type),
-            "checkable": out.check,
+            "checkable": out.check and not (repair and opinion),
             "time": time,
             "flags": flags,
             **pin(source, out.ids),

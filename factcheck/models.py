@@ -74,6 +74,14 @@ class FlagKind(str, Enum):
     id_markup = "id_markup"
     replaced = "replaced"
     chunk_failed = "chunk_failed"
+    amount_not_in_cited = "amount_not_in_cited"
+    amount_not_in_source = "amount_not_in_source"
+    percent_not_in_cited = "percent_not_in_cited"
+    percent_not_in_source = "percent_not_in_source"
+    date_not_in_cited = "date_not_in_cited"
+    date_not_in_source = "date_not_in_source"
+    opinion_marked_checkable = "opinion_marked_checkable"
+    negation_mismatch = "negation_mismatch"
 
 
 class Flag(BaseModel):
@@ -172,3 +180,54 @@ class Report(BaseModel):
         yield "claims", len(self.claims)
         yield "flags", len(self.flags)
         yield "model", self.model
+
+
+class SupportLabel(str, Enum):
+    supported = "supported"
+    unsupported = "unsupported"
+    contradicted = "contradicted"
+
+
+class SentenceCheck(BaseModel):
+    """One sentence of a checked summary: ``summary[start:end] == text``.
+
+    ``evidence`` pins the source sentences it rests on (``source.text[s.start:s.end] ==
+    s.text``). ``overlap`` is the share of its content words found in that evidence.
+    ``model_label`` is what the model answered (None when no model was asked); ``label``
+    is the combined verdict, where a deterministic finding outranks the model.
+    """
+
+    index: int
+    text: str
+    start: int
+    end: int
+    label: SupportLabel
+    evidence: list[Span] = Field(default_factory=list)
+    flags: list[Flag] = Field(default_factory=list)
+    overlap: float = Field(default=0.0, ge=0.0, le=1.0)
+    model_label: SupportLabel | None = None
+
+
+class SummaryCheck(BaseModel):
+    """The result of :func:`factcheck.check_summary`: is the summary faithful to the source?"""
+
+    source: Source
+    summary: str
+    sentences: list[SentenceCheck]
+    flags: list[Flag] = Field(default_factory=list)
+    consistent: bool
+    score: float = Field(ge=0.0, le=1.0)
+    usage: Usage = Field(default_factory=Usage)
+    model: str | None = None
+    prompt_version: str | None = None
+
+    def _repr_html_(self) -> str:
+        from factcheck.display import summary_check_html
+
+        return summary_check_html(self)
+
+    def __repr_args__(self):  # type: ignore[no-untyped-def]
+        yield "consistent", self.consistent
+        yield "score", round(self.score, 3)
+        yield "sentences", [s.label.value for s in self.sentences]
+        yield "flags", len(self.flags)

@@ -10,7 +10,15 @@ from string import Template
 
 from factcheck.errors import ConfigurationError
 
-NAMES = ("extract_system", "extract_user", "reduce_system", "reduce_user", "schema_hint")
+NAMES = (
+    "extract_system",
+    "extract_user",
+    "reduce_system",
+    "reduce_user",
+    "schema_hint",
+    "check_summary_system",
+    "check_summary_user",
+)
 
 
 def _prompt_dir() -> Path:

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from factcheck.grounding import ground_claim, ground_headline, ground_point, merge_duplicates
+from factcheck.grounding import (
+    ground_claim,
+    ground_headline,
+    ground_point,
+    is_opinion,
+    merge_duplicates,
+)
 from factcheck.models import ClaimType, FlagKind
 from factcheck.schema import ClaimOut, PointOut
 from factcheck.text import make_source
@@ -33,7 +39,9 @@ def test_invented_number_is_flagged_and_repaired() -> None:
     claim = ground_claim(
         SOURCE, _out("The council approved a budget of 15 million pounds.", ["S0"]), 3
     )
-    assert FlagKind.number_not_in_source in _kinds(claim.flags)
+    assert FlagKind.amount_not_in_source in _kinds(claim.flags)
+    amount = next(f for f in claim.flags if f.kind == FlagKind.amount_not_in_source)
+    assert amount.span == "15 million pounds" and amount.expected == "12 million pounds"
     assert FlagKind.replaced in _kinds(claim.flags)
     assert claim.origin == "source"
     assert claim.statement == SOURCE.sentences[0].text
@@ -132,3 +140,79 @@ def test_duplicates_merge_with_citations_united() -> None:
     assert FlagKind.duplicate in _kinds(merged[0].flags)
     assert merged[0].quote == SOURCE.sentences[0].text
     assert all(f.item == "claim 0" for f in merged[0].flags)
+
+
+def test_same_number_in_other_words_is_grounded() -> None:
+    for wording in (
+        "The council approved a £12m budget on Tuesday.",
+        "The council approved a budget of twelve million pounds.",
+        "The council approved a budget of 12,000,000 pounds.",
+    ):
+        claim = ground_claim(SOURCE, _out(wording, ["S0"]), 0)
+        assert claim.flags == [] and claim.origin == "model", wording
+
+
+def test_amount_percent_and_date_flags_tell_cited_from_source() -> None:
+    text = (
+        "The council approved a budget of 12 million pounds on Tuesday, March 4, 2025.\n"
+        "Turnout was 40 per cent.\n"
+        "The mayor spoke on Friday."
+    )
+    source = make_source(text)
+    cases = {
+        "Turnout was 40% on Friday.": {FlagKind.date_not_in_cited},
+        "Turnout was 45 per cent.": {FlagKind.percent_not_in_source},
+        "Turnout was 40 per cent on 5 March.": {FlagKind.date_not_in_source},
+        "Turnout was 40 per cent and the budget $12 million.": {FlagKind.amount_not_in_source},
+        "Turnout was 40 per cent and the budget 12 million pounds.": {FlagKind.amount_not_in_cited},
+    }
+    for wording, expected in cases.items():
+        claim = ground_claim(source, _out(wording, ["S1"]), 0, repair=False)
+        assert _kinds(claim.flags) == expected, (wording, claim.flags)
+    same_date = ground_claim(
+        source, _out("A budget was approved on 4 March 2025.", ["S0"]), 0, repair=False
+    )
+    assert same_date.flags == []
+
+
+def test_opinion_marked_checkable_is_flagged_and_repaired() -> None:
+    source = make_source('She said: "We need to cut taxes now."\nThe tax rate is 20 per cent.')
+    quoted = ClaimOut(
+        ids=["S0"],
+        text="Taxes need to be cut now.",
+        who=None,
+        type=ClaimType.policy,
+        check=True,
+        when=None,
+    )
+    claim = ground_claim(source, quoted, 0)
+    assert FlagKind.opinion_marked_checkable in _kinds(claim.flags)
+    assert claim.checkable is False
+    kept = ground_claim(source, quoted, 0, repair=False)
+    assert kept.checkable is True and FlagKind.opinion_marked_checkable in _kinds(kept.flags)
+    typed = ClaimOut(
+        ids=["S1"],
+        text="The tax rate is 20 per cent.",
+        who=None,
+        type=ClaimType.opinion,
+        check=True,
+        when=None,
+    )
+    assert FlagKind.opinion_marked_checkable in _kinds(ground_claim(source, typed, 0).flags)
+    fact = ClaimOut(
+        ids=["S1"],
+        text="The tax rate is 20 per cent.",
+        who=None,
+        type=ClaimType.statistic,
+        check=True,
+        when=None,
+    )
+    fact_claim = ground_claim(source, fact, 0)
+    assert fact_claim.flags == [] and fact_claim.checkable is True
+
+
+def test_opinion_signal_needs_a_quote_and_a_stance() -> None:
+    assert is_opinion("He said: “We need to increase spending.”")
+    assert is_opinion('"I think this is wrong," she said.')
+    assert not is_opinion("“We’ve agreed a plan with France,” he said.")
+    assert not is_opinion("The government must publish the figures by law.")

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from factcheck.entities import DateValue, Inventory, MentionKind, extract, spelled_value
+
+
+def _found(text: str) -> list[tuple[str, str]]:
+    return [(m.kind.value, m.text) for m in extract(text)]
+
+
+def _one(text: str, kind: MentionKind) -> Inventory:
+    mentions = [m for m in extract(text) if m.kind is kind]
+    assert len(mentions) == 1, mentions
+    return Inventory.of(text)
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("twelve", 12),
+        ("twenty-five", 25),
+        ("three hundred and forty two", 342),
+        ("one million", 1_000_000),
+        ("two thousand five hundred", 2500),
+    ],
+)
+def test_spelled_numbers(words: str, value: int) -> None:
+    assert spelled_value(words) == Decimal(value)
+
+
+def test_every_mention_slices_back_to_the_text() -> None:
+    text = (
+        "On Sunday, March 2, 2025, President Joe Biden said £12m and 5 per cent of "
+        "1.5 million voters in the U.K. backed twelve plans."
+    )
+    mentions = extract(text)
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+    assert _found(text) == [
+        ("date", "Sunday, March 2, 2025"),
+        ("name", "Joe Biden"),
+        ("amount", "£12m"),
+        ("percent", "5 per cent"),
+        ("number", "1.5 million"),
+        ("name", "U.K."),
+        ("number", "twelve"),
+    ]
+
+
+def test_numbers_in_digits_and_words_compare_by_value() -> None:
+    source = Inventory.of("About 1,500,000 people and twelve ministers attended.")
+    for text in ("1.5 million people", "12 ministers"):
+        (mention,) = extract(text)[:1]
+        assert source.has(mention), text
+    (wrong,) = [m for m in extract("1.6 million people") if m.kind is MentionKind.number]
+    assert not source.has(wrong)
+
+
+def test_percent_forms_are_one_value_and_not_a_bare_number() -> None:
+    source = Inventory.of("Turnout rose by 5 per cent.")
+    (same,) = extract("turnout rose 5%")
+    (other,) = extract("turnout rose 6 percent")
+    assert same.kind is MentionKind.percent and source.has(same)
+    assert not source.has(other)
+    (five_points,) = [m for m in extract("rose 5 points") if m.kind is MentionKind.number]
+    assert five_points.value == 5
+
+
+def test_amounts_compare_value_and_currency() -> None:
+    source = Inventory.of("The council approved a budget of 12 million pounds.")
+    (pounds,) = extract("a £12m budget")
+    (dollars,) = extract("a $12 million budget")
+    (more,) = extract("a £15m budget")
+    assert pounds.currency == "GBP" and source.has(pounds)
+    assert dollars.currency == "USD" and not source.has(dollars)
+    assert not source.has(more)
+
+
+def test_dates_agree_on_the_parts_they_state() -> None:
+    source = Inventory.of("The invasion began on Feb. 24, 2022, a Thursday.")
+    for agreeing in ("24 February", "February 2022", "2022", "on Thursday"):
+        (mention,) = extract(agreeing)
+        assert mention.kind is MentionKind.date, agreeing
+        assert source.has(mention), agreeing
+    for wrong in ("25 February", "March 2022", "on Friday"):
+        (mention,) = extract(wrong)
+        assert not source.has(mention), wrong
+    (full,) = extract("Sunday, March 2, 2025")
+    assert full.date == DateValue(year=2025, month=3, day=2, weekday=6)
+
+
+def test_names_drop_titles_and_possessives() -> None:
+    mentions = extract("Mayor Ana Lopez met Starmer's aides. Prime Minister alone is no name.")
+    names = [m.text for m in mentions if m.kind is MentionKind.name]
+    assert names == ["Ana Lopez", "Starmer's"]
+    starmer = next(m for m in mentions if m.text == "Starmer's")
+    assert Inventory.of("Keir Starmer spoke.").has(starmer)
+    assert not Inventory.of("Rishi Sunak spoke.").has(starmer)
+
+
+def test_sentence_openers_and_may_are_not_names_or_dates() -> None:
+    assert _found("Previously, the airlines flew around. Police said they may act.") == []
+
+
+def test_acronyms_need_capitals_and_demonyms_match_their_country() -> None:
+    source = Inventory.of("Russia's invasion of Ukraine upset us all.")
+    (us,) = extract("The U.S. objected")
+    assert not source.has(us)
+    (ukrainian,) = extract("the Ukrainian flag")
+    assert source.has(ukrainian)
+
+
+def test_adjacent_names_match_one_by_one_but_invented_ones_do_not() -> None:
+    source = Inventory.of("Activists met in London outside the Russian embassy.")
+    (pair,) = extract("at the London Russian embassy")
+    assert pair.text == "London Russian" and source.has(pair)
+    (invented,) = extract("with Boris Johnson")
+    assert not source.has(invented)
