@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from factcheck.cache import ResponseCache
+    from factcheck.claimreview import to_claimreview
     from factcheck.errors import (
         CacheMissError,
         ConfigurationError,
@@ -38,10 +39,13 @@ if TYPE_CHECKING:
         Span,
         SummaryCheck,
         Usage,
+        Verdict,
+        VerdictLabel,
     )
     from factcheck.pipeline import asummarise, summarise
     from factcheck.summary_check import acheck_summary, check_summary
     from factcheck.text import make_source
+    from factcheck.verification import averify, verify
 
 __version__ = "0.1.0"
 
@@ -73,9 +77,14 @@ _LAZY = {
             "Span",
             "SummaryCheck",
             "Usage",
+            "Verdict",
+            "VerdictLabel",
         ],
         "factcheck.models",
     ),
+    "verify": "factcheck.verification",
+    "averify": "factcheck.verification",
+    "to_claimreview": "factcheck.claimreview",
     "summarise": "factcheck.pipeline",
     "check_summary": "factcheck.summary_check",
     "acheck_summary": "factcheck.summary_check",
@@ -119,9 +128,14 @@ __all__ = [
     "SummaryCheck",
     "TruncatedOutputError",
     "Usage",
+    "Verdict",
+    "VerdictLabel",
     "acheck_summary",
     "asummarise",
+    "averify",
     "check_summary",
     "make_source",
     "summarise",
+    "to_claimreview",
+    "verify",
 ]

@@ -182,6 +182,53 @@ class Report(BaseModel):
         yield "model", self.model
 
 
+class VerdictLabel(str, Enum):
+    supported = "supported"
+    contradicted = "contradicted"
+    not_enough_info = "not_enough_info"
+
+
+class EvidencePassage(BaseModel):
+    """A sentence of an evidence document, pinned like a claim's spans: the library, not the
+    model, writes it. ``document`` is 0 (the article) when claims were checked against their
+    own source; with evidence texts it indexes that list (or the list the evidence callable
+    returned for the claim), and ``make_source(documents[document]).text[start:end] == text``.
+    ``score`` is the BM25 score that made it a candidate."""
+
+    document: int
+    sentence_id: str
+    start: int
+    end: int
+    text: str
+    score: float = 0.0
+
+
+class Verdict(BaseModel):
+    """Whether the evidence supports a claim, pinned to the evidence sentences it rests on.
+
+    ``confidence`` is the model's own stated confidence in its label, clamped to [0, 1] and
+    not calibrated. Where ``safeguard`` says the library, not the model, set the label, it
+    is 1 for a claim the evidence states word for word and 0 otherwise. ``model_label`` is
+    what the model answered (None: the model was not asked).
+    """
+
+    claim_index: int
+    statement: str
+    label: VerdictLabel
+    rationale: str = ""
+    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    evidence: list[EvidencePassage] = Field(default_factory=list)
+    candidates: list[EvidencePassage] = Field(default_factory=list)
+    against: Literal["source", "evidence"] = "source"
+    model_label: VerdictLabel | None = None
+    safeguard: str | None = None
+
+    @property
+    def downgraded(self) -> bool:
+        """The model's label was overruled by a deterministic safeguard."""
+        return self.model_label is not None and self.model_label != self.label
+
+
 class SupportLabel(str, Enum):
     supported = "supported"
     unsupported = "unsupported"

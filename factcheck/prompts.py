@@ -16,6 +16,8 @@ NAMES = (
     "reduce_system",
     "reduce_user",
     "schema_hint",
+    "verify_system",
+    "verify_user",
     "check_summary_system",
     "check_summary_user",
 )

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from factcheck.models import ClaimType
+from factcheck.models import ClaimType, VerdictLabel
 
 #: Bounds that keep a weak model from generating until ``max_tokens``.
 TEXT_MAX = 200
@@ -158,3 +158,85 @@ def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
     result: dict[str, Any] = walk(schema)
     return result
+
+
+#: Bounds of a verdict: a short rationale, a few cited candidates.
+RATIONALE_MAX = 120
+#: Free text without control characters, quotes or backslashes: llama.cpp's grammar for a
+#: plain JSON string lets raw newlines through, which no JSON parser accepts.
+_PLAIN_TEXT = r'^[^\x00-\x1f"\\]{1,%d}$'
+EVIDENCE_IDS_MAX = 8
+VERDICTS_HARD_MAX = 100
+
+
+class VerdictOut(BaseModel):
+    """The model's verdict on one claim (C0, C1…), citing candidate evidence ids (E0, E1…)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim: str = Field(max_length=8)
+    ids: list[str] = Field(max_length=EVIDENCE_IDS_MAX)
+    why: str = Field(
+        min_length=1,
+        max_length=RATIONALE_MAX,
+        json_schema_extra={"pattern": _PLAIN_TEXT % RATIONALE_MAX},
+    )
+    label: VerdictLabel
+    # Not bounded here: the library clamps it, so an odd value costs no re-ask.
+    conf: float = Field(allow_inf_nan=False, json_schema_extra={"minimum": 0, "maximum": 1})
+
+    _ids = field_validator("ids")(_check_ids)
+
+    @field_validator("claim")
+    @classmethod
+    def _known_claim(cls, claim: str, info: ValidationInfo) -> str:
+        allowed = (info.context or {}).get("claims")
+        if allowed is not None and claim not in allowed:
+            raise ValueError(f"unknown claim {claim!r}; answer for the claims shown: {allowed}")
+        return claim
+
+
+class VerifyOutput(BaseModel):
+    """Verdicts on one batch of claims."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verdicts: list[VerdictOut] = Field(max_length=VERDICTS_HARD_MAX)
+
+
+def verify_schema(candidates: dict[str, list[str]], *, per_claim: bool) -> dict[str, Any]:
+    """The schema for a batch: ``candidates`` maps each claim id to its candidate ids.
+
+    Cited ids are limited to the batch's candidates. ``per_claim`` (for endpoints that
+    enforce the schema as a grammar) fixes the verdicts to one per claim, in order, each
+    citing only its own candidates, as :func:`output_schema` does for sentences.
+    """
+    raw = VerifyOutput.model_json_schema()
+    schema: dict[str, Any] = _inline_refs(raw, raw.get("$defs", {}))
+    batch_ids = list(dict.fromkeys(i for ids in candidates.values() for i in ids))
+    _constrain_ids(schema, batch_ids)
+    verdicts = schema["properties"]["verdicts"]
+    item = verdicts["items"]
+    if per_claim:
+        verdicts.pop("maxItems", None)
+        verdicts.pop("items")
+        verdicts["prefixItems"] = [
+            {
+                **item,
+                "properties": {
+                    **item["properties"],
+                    "claim": {"const": claim},
+                    "ids": {
+                        "type": "array",
+                        "items": {"type": "string", "enum": ids},
+                        "maxItems": len(ids),
+                    },
+                },
+            }
+            for claim, ids in candidates.items()
+        ]
+    else:
+        item["properties"]["claim"] = {"type": "string", "enum": list(candidates)}
+        item["properties"]["ids"]["maxItems"] = min(EVIDENCE_IDS_MAX, len(batch_ids))
+        verdicts["minItems"] = verdicts["maxItems"] = len(candidates)
+    return schema

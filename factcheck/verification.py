@@ -1,0 +1,451 @@
+"""verify: claim verdicts against the article itself or against evidence documents.
+
+claims ─► candidate sentences per claim (BM25, deterministic) ─► batches of claims
+       ─► one model call per batch: label, cited candidate ids, rationale, confidence
+       ─► cited ids pinned to exact sentence offsets by the library ─► safeguards ─► Verdicts
+
+The model sees each claim only with its few candidates, labelled ``E0``, ``E1``…, and may
+cite only those (enum in the schema, checked again by pydantic). The library writes every
+passage and offset; the model only picks ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from factcheck.endpoint import Endpoint, resolve
+from factcheck.errors import InputError
+from factcheck.evidence import SentenceIndex, overlap, sort_key, words
+from factcheck.llm import CallPolicy, structured_call
+from factcheck.models import (
+    Claim,
+    EvidencePassage,
+    Report,
+    Source,
+    Usage,
+    Verdict,
+    VerdictLabel,
+)
+from factcheck.pipeline import MAX_TOKENS, CacheOption, _open_cache, run_sync
+from factcheck.prompts import prompt_version, render
+from factcheck.schema import IDS_MAX, VerdictOut, VerifyOutput, verify_schema
+from factcheck.text import make_source
+
+if TYPE_CHECKING:
+    from factcheck.cache import ResponseCache
+    from factcheck.endpoint import AnyClient
+
+logger = logging.getLogger(__name__)
+
+#: Evidence passages for one claim: plain texts, from a list or a (possibly async) callable.
+Passages = Sequence[str | bytes]
+EvidenceFunction = Callable[[Claim], Passages | Awaitable[Passages]]
+Evidence = Passages | EvidenceFunction
+
+#: Candidate sentences shown to the model per claim.
+TOP_K = 3
+#: Claims per model call, by kind of endpoint: the embedded model has an 8k context and
+#: loses track of long batches.
+BATCH_SIZE = {"local": 4, "compatible": 8, "openai": 12}
+#: Batches in flight at once. The embedded server answers one request at a time, so more
+#: would only queue there and count their waiting against the call timeout.
+CONCURRENCY = {"local": 1, "compatible": 4, "openai": 4}
+#: A supported or contradicted verdict whose cited sentences hold less than this share of
+#: the claim's content words is downgraded to not_enough_info.
+MIN_OVERLAP = 0.25
+
+NO_CANDIDATES = "no evidence sentence shares a content word with the claim; the model was not asked"
+NO_ANSWER = "the model returned no verdict for this claim"
+VERBATIM = "the evidence states the claim word for word; the model was not asked"
+
+
+class Verdicts(list[Verdict]):
+    """The verdicts, one per claim in claim order, plus what producing them cost."""
+
+    def __init__(
+        self,
+        verdicts: Sequence[Verdict] = (),
+        *,
+        usage: Usage | None = None,
+        model: str | None = None,
+    ) -> None:
+        super().__init__(verdicts)
+        self.usage = usage or Usage()
+        self.model = model
+        self.prompt_version = prompt_version()
+
+    @property
+    def downgraded(self) -> int:
+        """How many model labels the safeguards overruled."""
+        return sum(v.downgraded for v in self)
+
+
+@dataclass
+class _Item:
+    """One claim to check and its candidate sentences."""
+
+    index: int
+    claim: Claim
+    candidates: list[EvidencePassage]
+    #: Claims whose evidence came from one callable call each do not share documents, so
+    #: their candidates must not share ids either.
+    scope: int | None = None
+    #: This claim's candidates by the short id shown to the model.
+    ids: dict[str, EvidencePassage] = field(default_factory=dict)
+    #: Every candidate of the claim's batch by short id: the model may cite any of them.
+    shown: dict[str, EvidencePassage] = field(default_factory=dict)
+
+
+def _claims(
+    report_or_claims: object, source: Source | str | bytes | None
+) -> tuple[list[Claim], Source | None]:
+    if isinstance(report_or_claims, Report):
+        return list(report_or_claims.claims), report_or_claims.source
+    if isinstance(report_or_claims, str | bytes) or not isinstance(report_or_claims, Sequence):
+        raise InputError(
+            "verify() takes a Report or a list of claims (Claim objects or statements), "
+            f"got {type(report_or_claims).__name__}"
+        )
+    claims: list[Claim] = []
+    for i, item in enumerate(report_or_claims):
+        if isinstance(item, Claim):
+            claims.append(item)
+        elif isinstance(item, str) and item.strip():
+            claims.append(Claim(statement=item.strip(), sentence_ids=[]))
+        else:
+            raise InputError(f"claim {i} must be a Claim or a non-empty str, got {item!r:.60}")
+    if source is None or isinstance(source, Source):
+        return claims, source
+    return claims, make_source(source)
+
+
+def _document(text: object, where: str) -> Source:
+    if not isinstance(text, str | bytes):
+        raise InputError(f"{where} must be text (str or bytes), got {type(text).__name__}")
+    try:
+        return make_source(text)
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+
+
+def _passages(value: object, claim_index: int) -> list[object]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise InputError(
+            f"the evidence function must return a list of texts; for claim {claim_index} it "
+            f"returned {type(value).__name__}"
+        )
+    return list(value)
+
+
+async def _items(
+    claims: list[Claim],
+    source: Source | None,
+    evidence: Evidence | None,
+    top_k: int,
+) -> tuple[list[_Item], Literal["source", "evidence"]]:
+    if evidence is None:
+        if source is None:
+            raise InputError(
+                "claims without a report need source= (the article they come from) or "
+                "evidence= (texts to check them against)"
+            )
+        index = SentenceIndex([source])
+        cited_limit = max(top_k, IDS_MAX)
+        return [
+            _Item(
+                i,
+                claim,
+                index.top(
+                    claim.statement,
+                    top_k,
+                    include=[(0, sid) for sid in claim.sentence_ids[:cited_limit]],
+                ),
+            )
+            for i, claim in enumerate(claims)
+        ], "source"
+    if callable(evidence):
+        items = []
+        for i, claim in enumerate(claims):
+            returned = evidence(claim)
+            if inspect.isawaitable(returned):
+                returned = await returned
+            texts = _passages(returned, i)
+            documents = [
+                _document(t, f"evidence passage {d} for claim {i}") for d, t in enumerate(texts)
+            ]
+            candidates = SentenceIndex(documents).top(claim.statement, top_k) if documents else []
+            items.append(_Item(i, claim, candidates, scope=i))
+        return items, "evidence"
+    if isinstance(evidence, str | bytes) or not isinstance(evidence, Sequence):
+        raise InputError(
+            "evidence must be a list of texts or a function claim -> list of texts, "
+            f"got {type(evidence).__name__}"
+        )
+    if not evidence:
+        raise InputError("evidence is an empty list; pass None to check against the source")
+    index = SentenceIndex([_document(t, f"evidence document {d}") for d, t in enumerate(evidence)])
+    return [_Item(i, c, index.top(c.statement, top_k)) for i, c in enumerate(claims)], "evidence"
+
+
+def _label_ids(batch: list[_Item]) -> None:
+    """Short batch-wide ids ``E0``…; a sentence shared by two claims keeps one id."""
+    seen: dict[tuple[int | None, int, str], str] = {}
+    shown: dict[str, EvidencePassage] = {}
+    for item in batch:
+        item.ids = {}
+        for passage in item.candidates:
+            key = (item.scope, passage.document, passage.sentence_id)
+            short = seen.setdefault(key, f"E{len(seen)}")
+            item.ids[short] = shown[short] = passage
+    for item in batch:
+        item.shown = shown
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _messages(batch: list[_Item]) -> list[dict[str, str]]:
+    blocks = []
+    for item in batch:
+        lines = [f"C{item.index}: {_one_line(item.claim.statement)}"]
+        lines += [f"{short}: {_one_line(p.text)}" for short, p in item.ids.items()]
+        blocks.append("\n".join(lines))
+    return [
+        {"role": "system", "content": render("verify_system")},
+        {"role": "user", "content": render("verify_user", claims="\n\n".join(blocks))},
+    ]
+
+
+async def _check_batch(
+    endpoint: Endpoint,
+    batch: list[_Item],
+    cache: ResponseCache | None,
+    policy: CallPolicy,
+    limit: asyncio.Semaphore,
+) -> tuple[dict[str, VerdictOut], Usage]:
+    _label_ids(batch)
+    candidates = {f"C{item.index}": list(item.ids) for item in batch}
+    context = {
+        "ids": set(batch[0].shown),
+        "claims": set(candidates),
+    }
+    async with limit:
+        result = await structured_call(
+            endpoint,
+            _messages(batch),
+            VerifyOutput,
+            schema=verify_schema(candidates, per_claim=endpoint.grammar_enforced),
+            context=context,
+            cache=cache,
+            policy=policy,
+        )
+    answers: dict[str, VerdictOut] = {}
+    for out in result.value.verdicts:
+        answers.setdefault(out.claim, out)  # a repeated answer for one claim: the first counts
+    return answers, result.usage
+
+
+def verbatim_match(statement: str, candidates: list[EvidencePassage]) -> list[EvidencePassage]:
+    """The candidate sentences that state ``statement`` word for word: one sentence, or a run
+    of consecutive sentences of one document (as a claim copied from the text it cites is).
+    Only whole sentences count, so "It is false that X." never matches "X."
+    """
+    wanted = words(statement)
+    if not wanted:
+        return []
+    ordered = sorted(candidates, key=sort_key)
+    for first in range(len(ordered)):
+        run: list[str] = []
+        for last in range(first, len(ordered)):
+            previous, current = ordered[last - 1], ordered[last]
+            if last > first and (
+                current.document != previous.document
+                or sort_key(current)[1] != sort_key(previous)[1] + 1
+            ):
+                break
+            run += words(current.text)
+            if run == wanted:
+                return ordered[first : last + 1]
+            if len(run) >= len(wanted):
+                break
+    return []
+
+
+def clamp(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+def judge(
+    item_index: int,
+    claim: Claim,
+    out: VerdictOut | None,
+    passages: dict[str, EvidencePassage],
+    candidates: list[EvidencePassage],
+    against: Literal["source", "evidence"],
+) -> Verdict:
+    """Turn the model's answer for one claim into a Verdict: pin the cited ids, then apply
+    the safeguards. ``passages`` maps every id the batch showed to its sentence."""
+    if out is None:
+        return Verdict(
+            claim_index=item_index,
+            statement=claim.statement,
+            label=VerdictLabel.not_enough_info,
+            candidates=candidates,
+            against=against,
+            safeguard=NO_ANSWER,
+        )
+    cited = sorted((passages[i] for i in out.ids if i in passages), key=sort_key)
+    label, safeguard = out.label, None
+    if label != VerdictLabel.not_enough_info:
+        share = overlap(claim.statement, (p.text for p in cited))
+        if not cited:
+            safeguard = f"the model answered {label.value} but cited no evidence sentence"
+        elif share < MIN_OVERLAP:
+            safeguard = (
+                f"the model answered {label.value} but the cited sentences hold only "
+                f"{share:.0%} of the claim's content words"
+            )
+    if safeguard is not None:
+        label = VerdictLabel.not_enough_info
+    return Verdict(
+        claim_index=item_index,
+        statement=claim.statement,
+        label=label,
+        rationale=out.why,
+        confidence=0.0 if safeguard else clamp(out.conf),
+        evidence=cited,
+        candidates=candidates,
+        against=against,
+        model_label=out.label,
+        safeguard=safeguard,
+    )
+
+
+async def averify(
+    report_or_claims: Report | Sequence[Claim | str],
+    *,
+    evidence: Evidence | None = None,
+    source: Source | str | bytes | None = None,
+    model: str | None = None,
+    client: AnyClient | None = None,
+    cache: CacheOption = True,
+    batch_size: int | None = None,
+    top_k: int = TOP_K,
+    max_concurrency: int | None = None,
+    policy: CallPolicy | None = None,
+    verbatim: bool = True,
+) -> Verdicts:
+    """Verdicts for claims (async). See :func:`verify`."""
+    if batch_size is not None and batch_size < 1:
+        raise InputError(f"batch_size must be at least 1, got {batch_size}")
+    if top_k < 1:
+        raise InputError(f"top_k must be at least 1, got {top_k}")
+    if max_concurrency is not None and max_concurrency < 1:
+        raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
+    claims, article = _claims(report_or_claims, source)
+    items, against = await _items(claims, article, evidence, top_k)
+    settled: dict[int, Verdict] = {}
+    for item in items:
+        matched = verbatim_match(item.claim.statement, item.candidates) if verbatim else []
+        if not item.candidates or matched:
+            settled[item.index] = Verdict(
+                claim_index=item.index,
+                statement=item.claim.statement,
+                label=VerdictLabel.supported if matched else VerdictLabel.not_enough_info,
+                confidence=1.0 if matched else 0.0,
+                evidence=matched,
+                candidates=item.candidates,
+                against=against,
+                safeguard=VERBATIM if matched else NO_CANDIDATES,
+            )
+    asked = [item for item in items if item.index not in settled]
+    usage = Usage()
+    answers: dict[str, VerdictOut] = {}
+    model_name: str | None = None
+    if asked:
+        # Only now: claims settled without the model need no endpoint at all.
+        endpoint = resolve(model, client)
+        model_name = endpoint.model
+        size = batch_size or BATCH_SIZE[endpoint.kind]
+        policy = policy or CallPolicy(max_tokens=MAX_TOKENS[endpoint.kind])
+        response_cache = _open_cache(cache)
+        limit = asyncio.Semaphore(max_concurrency or CONCURRENCY[endpoint.kind])
+        batches = [asked[n : n + size] for n in range(0, len(asked), size)]
+        results = await asyncio.gather(
+            *(_check_batch(endpoint, b, response_cache, policy, limit) for b in batches)
+        )
+        for batch_answers, batch_usage in results:
+            answers.update(batch_answers)
+            usage.add(batch_usage)
+    verdicts = []
+    for item in items:
+        if item.index in settled:
+            verdicts.append(settled[item.index])
+            continue
+        out = answers.get(f"C{item.index}")
+        verdicts.append(judge(item.index, item.claim, out, item.shown, item.candidates, against))
+    result = Verdicts(verdicts, usage=usage, model=model_name)
+    logger.info(
+        "verified %d claim(s): %d model call(s), %d downgraded",
+        len(result),
+        usage.calls,
+        result.downgraded,
+    )
+    return result
+
+
+def verify(
+    report_or_claims: Report | Sequence[Claim | str],
+    *,
+    evidence: Evidence | None = None,
+    source: Source | str | bytes | None = None,
+    model: str | None = None,
+    client: AnyClient | None = None,
+    cache: CacheOption = True,
+    batch_size: int | None = None,
+    top_k: int = TOP_K,
+    max_concurrency: int | None = None,
+    policy: CallPolicy | None = None,
+    verbatim: bool = True,
+) -> Verdicts:
+    """Check claims and return one :class:`~factcheck.models.Verdict` per claim, in order.
+
+    ``report_or_claims``: a :class:`Report` (its claims are checked against its own
+    source: did the article say it?), or a list of :class:`Claim` objects or statements.
+    ``evidence``: None (check against the source: a bare list of claims then needs
+    ``source=``), a list of texts, or a function ``claim -> list of texts`` (may be async).
+    Each evidence text becomes a document whose sentences carry exact offsets.
+
+    For each claim the ``top_k`` best-matching sentences (BM25; in source mode the claim's
+    own cited sentences first) are its candidates. A claim that none of them shares a content
+    word with is not_enough_info, and (with ``verbatim``) a claim that repeats candidate
+    sentences word for word is supported, both without the model. The other claims go to
+    the model ``batch_size`` at a time, one call per batch, which labels each supported /
+    contradicted / not_enough_info and cites candidate ids. Safeguards then downgrade to
+    not_enough_info any supported or contradicted verdict that cites nothing or whose cited
+    sentences hold under 25 % of the claim's content words. ``Verdict.safeguard`` says why
+    the library set a label; ``model_label`` keeps the model's answer.
+    ``max_concurrency``: batches in flight (default 1 on the embedded model, else 4).
+    The returned list also carries ``usage``. Other options are as for ``summarise``.
+    """
+    return run_sync(
+        averify(
+            report_or_claims,
+            evidence=evidence,
+            source=source,
+            model=model,
+            client=client,
+            cache=cache,
+            batch_size=batch_size,
+            top_k=top_k,
+            max_concurrency=max_concurrency,
+            policy=policy,
+            verbatim=verbatim,
+        )
+    )
