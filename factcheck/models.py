@@ -174,6 +174,11 @@ class Report(BaseModel):
 
         return report_to_markdown(self)
 
+    def _repr_html_(self) -> str:
+        from factcheck.display import report_html
+
+        return report_html(self)
+
     def __repr_args__(self):  # type: ignore[no-untyped-def]
         # A Report holds the whole article; keep the plain repr short.
         yield "headline", self.headline
@@ -227,6 +232,11 @@ class Verdict(BaseModel):
     def downgraded(self) -> bool:
         """The model's label was overruled by a deterministic safeguard."""
         return self.model_label is not None and self.model_label != self.label
+
+    def _repr_html_(self) -> str:
+        from factcheck.display import verdicts_html
+
+        return verdicts_html([self])
 
 
 class SupportLabel(str, Enum):
