@@ -35,6 +35,8 @@ record: $(VENV)/.installed
 	$(BIN)/python -m pytest tests/test_replay.py --record-mode=once
 	rm -rf cassettes/test_summary_check
 	$(BIN)/python -m pytest tests/test_summary_check.py --record-mode=once
+	rm -rf cassettes/test_notebook
+	$(BIN)/python -m pytest tests/test_notebook.py --record-mode=new_episodes
 
 ## Build the wheel, install it (not editable) into a fresh venv and summarise from there.
 wheel-check: $(VENV)/.installed
