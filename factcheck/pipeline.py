@@ -16,6 +16,7 @@ from factcheck.errors import InputError
 from factcheck.grounding import ground_claim, ground_headline, ground_point, merge_duplicates
 from factcheck.llm import CallPolicy, structured_call
 from factcheck.models import Flag, Report, Source, Usage
+from factcheck.progress import counted, progress_bar
 from factcheck.prompts import prompt_version, render
 from factcheck.schema import (
     CLAIMS_MAX,
@@ -126,6 +127,7 @@ async def asummarise(
     max_concurrency: int = 4,
     policy: CallPolicy | None = None,
     repair: bool = True,
+    progress: bool | None = None,
 ) -> Report:
     """Summarise an article into a :class:`Report` (async). See :func:`summarise`."""
     if max_concurrency < 1:
@@ -138,9 +140,13 @@ async def asummarise(
     response_cache = _open_cache(cache)
     limit = asyncio.Semaphore(max_concurrency)
 
-    results = await asyncio.gather(
-        *(_summarise_chunk(endpoint, source, c, response_cache, policy, limit) for c in chunks)
-    )
+    with progress_bar(len(chunks), desc="chunks", unit="chunk", progress=progress) as bar:
+        results = await asyncio.gather(
+            *(
+                counted(bar, _summarise_chunk(endpoint, source, c, response_cache, policy, limit))
+                for c in chunks
+            )
+        )
     usage = Usage()
     for _, chunk_usage in results:
         usage.add(chunk_usage)
@@ -202,6 +208,7 @@ def summarise(
     max_concurrency: int = 4,
     policy: CallPolicy | None = None,
     repair: bool = True,
+    progress: bool | None = None,
 ) -> Report:
     """Summarise an article into a :class:`Report` whose claims are pinned to source sentences.
 
@@ -213,6 +220,8 @@ def summarise(
     boundaries, processed concurrently (``max_concurrency``) and reduced in one more call.
     ``repair``: replace wording that fails grounding with the cited source text (flagged,
     with the model's text kept in the flag); False keeps the model's text and only flags it.
+    ``progress``: a progress bar over the chunks of a multi-chunk article; None shows it in
+    a notebook or on a terminal, False never.
     """
     return run_sync(
         asummarise(
@@ -224,5 +233,6 @@ def summarise(
             max_concurrency=max_concurrency,
             policy=policy,
             repair=repair,
+            progress=progress,
         )
     )
