@@ -97,6 +97,9 @@ def test_quickstart_notebook_runs_offline(seed_text: str, monkeypatch: pytest.Mo
     with_verdicts.feed(report_views[1])
     assert plain.claim_rows == len(report.claims) and plain.verdict_cells == 0
     assert with_verdicts.verdict_cells == len(verdicts) == len(report.claims)
+    verdict_views = [h for h in htmls if "fc-verdicts-view" in h]
+    assert len(verdict_views) == 1
+    assert verdict_views[0].count('class="fc-verdict-row"') == len(verdicts)
     assert any("fc-summary-check-view" in h for h in htmls)
     # The export cell printed a ClaimReview document for the first verdict.
     start = texts.index('{\n  "@context"')
