@@ -377,7 +377,7 @@ def verdicts_markdown(report: Report, verdicts: Sequence[Verdict]) -> str:
         if v.downgraded and v.model_label is not None:
             lines.append(f"   - model said {v.model_label.value.replace('_', ' ')}")
         if v.safeguard:
-            lines.append(f"   - ⚠ {v.safeguard}")
+            lines.append(f"   - safeguard: {v.safeguard}")
         elif v.rationale:
             lines.append(f"   - {_one_line(v.rationale)}")
     counts = Counter(v.label.value.replace("_", " ") for v in verdicts)
@@ -402,6 +402,26 @@ def summary_check_markdown(check: SummaryCheck) -> str:
     return "\n".join(lines) + "\n"
 
 
+@contextmanager
+def _log_to_stderr(level: int) -> Iterator[None]:
+    """factcheck's own log records to stderr at ``level`` while a command runs. Other
+    libraries keep their settings (one of them logs at DEBUG by default): their warnings
+    still reach stderr, their chatter does not."""
+    log = logging.getLogger("factcheck")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    saved = log.level, log.propagate
+    log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(saved[0])
+        log.propagate = saved[1]
+
+
 def _fail(code: int, message: str) -> int:
     print(f"factcheck: {message}", file=sys.stderr)
     return code
@@ -411,9 +431,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (see the module docstring)."""
     args = _parser().parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     try:
-        with _offline(args.offline):
+        with _log_to_stderr(level), _offline(args.offline):
             output = _run(args)
     except InputError as exc:
         return _fail(EXIT_INPUT, f"input error: {exc}")

@@ -113,7 +113,8 @@ def test_summarise_verify_export_chain_reuses_saved_json(
     assert verified["verify_usage"]["calls"] >= 1
 
     assert main(["verify", str(saved_report), "--format", "markdown"]) == 0
-    markdown = capsys.readouterr().out
+    markdown, err = capsys.readouterr()
+    assert err == ""  # no library chatter on stderr without -v
     assert markdown.startswith(f"# {report.headline}\n\n## Verdicts\n")
     for v in verdicts:
         assert f"\n{v.claim_index}. **{v.label.value.replace('_', ' ')}**" in markdown
