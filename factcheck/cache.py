@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from factcheck.errors import FactcheckError
+from factcheck.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +97,23 @@ class ResponseCache:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise FactcheckError(
-                    f"cannot create cache folder {self.path.parent}: {exc}"
+                raise ConfigurationError(
+                    f"cannot create cache folder {self.path.parent}: {exc}; "
+                    "set FACTCHECK_CACHE_DIR or pass cache=False"
                 ) from exc
             try:
-                self._migrate()
-            except sqlite3.DatabaseError as exc:
-                self._move_aside(exc)
-                self._migrate()
+                try:
+                    self._migrate()
+                except sqlite3.DatabaseError as exc:
+                    if not _is_corruption(exc):
+                        raise
+                    self._move_aside(exc)
+                    self._migrate()
+            except (sqlite3.Error, OSError) as exc:
+                raise ConfigurationError(
+                    f"cannot use the response cache {self.path}: {exc}; "
+                    "set FACTCHECK_CACHE_DIR or pass cache=False"
+                ) from exc
             self._ready = True
 
     def _migrate(self) -> None:
@@ -124,7 +133,14 @@ class ResponseCache:
             conn.close()
 
     def _move_aside(self, exc: Exception) -> None:
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+        if _checks_out(self.path):
+            return  # another process got here first and rebuilt it
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        number = 1
+        while aside.exists():  # never overwrite an earlier damaged file
+            number += 1
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{number}")
         logger.warning(
             "cache %s is unreadable (%s); moved to %s and rebuilt", self.path, exc, aside
         )
@@ -134,10 +150,18 @@ class ResponseCache:
                 part.replace(Path(f"{aside}{suffix}"))
 
     def get(self, key: str) -> CachedResponse | None:
-        with self._connect() as conn:
-            row = conn.execute(
-                "SELECT content, input_tokens, output_tokens FROM responses WHERE key = ?", (key,)
-            ).fetchone()
+        """The stored response, or None. A cache that fails while in use (a disk error,
+        a file damaged by something else) counts as a miss, with a warning: the model
+        call still works without it."""
+        try:
+            with self._connect() as conn:
+                row = conn.execute(
+                    "SELECT content, input_tokens, output_tokens FROM responses WHERE key = ?",
+                    (key,),
+                ).fetchone()
+        except sqlite3.Error as exc:
+            logger.warning("cache %s failed on read (%s); treating as a miss", self.path, exc)
+            return None
         if row is None:
             return None
         return CachedResponse(content=row[0], input_tokens=row[1], output_tokens=row[2])
@@ -152,12 +176,34 @@ class ResponseCache:
         input_tokens: int,
         output_tokens: int,
     ) -> None:
-        with self._connect() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, time.time(), model, prompt_version, content, input_tokens, output_tokens),
-            )
+        row = (key, time.time(), model, prompt_version, content, input_tokens, output_tokens)
+        try:
+            with self._connect() as conn:
+                # One statement, one transaction: an entry is stored whole or not at all.
+                conn.execute("INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+        except sqlite3.Error as exc:
+            logger.warning("cache %s failed on write (%s); response not stored", self.path, exc)
 
     def __len__(self) -> int:
         with self._connect() as conn:
             return int(conn.execute("SELECT count(*) FROM responses").fetchone()[0])
+
+
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    """A damaged or foreign file, as opposed to a folder we may not write to or a full disk."""
+    name = getattr(exc, "sqlite_errorname", "")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return True
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text or "quick_check" in text
+
+
+def _checks_out(path: Path) -> bool:
+    try:
+        conn = sqlite3.connect(path, timeout=30)
+        try:
+            return bool(conn.execute("PRAGMA quick_check").fetchone()[0] == "ok")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -22,13 +22,15 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from factcheck.cache import ResponseCache, cache_key, offline_mode
 from factcheck.errors import (
     CacheMissError,
     EndpointError,
+    InputError,
     ModelError,
     OutputValidationError,
     RefusalError,
@@ -62,6 +64,21 @@ class CallPolicy:
     timeout: float = 600.0
     max_wait: float = 60.0
 
+    def __post_init__(self) -> None:
+        problems = [
+            f"{name} must be {rule}, got {getattr(self, name)!r}"
+            for name, rule, ok in (
+                ("max_attempts", "at least 1", self.max_attempts >= 1),
+                ("max_reasks", "0 or more", self.max_reasks >= 0),
+                ("max_tokens", "at least 1", self.max_tokens >= 1),
+                ("timeout", "more than 0 seconds", self.timeout > 0),
+                ("max_wait", "0 or more seconds", self.max_wait >= 0),
+            )
+            if not ok
+        ]
+        if problems:
+            raise InputError("invalid CallPolicy: " + "; ".join(problems))
+
 
 @dataclass
 class CallResult(Generic[T]):
@@ -73,8 +90,12 @@ class CallResult(Generic[T]):
 _KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+\S+)")
 
 
-def redact(text: str) -> str:
-    """Remove anything that looks like a credential from text meant for errors and logs."""
+def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
+    """Remove anything that looks like a credential from text meant for errors and logs,
+    and every one of ``secrets`` verbatim (keys that do not start with ``sk-``: Azure's)."""
+    for secret in secrets:
+        if secret and len(secret) >= 8:
+            text = text.replace(secret, "[redacted]")
     return _KEY_PATTERN.sub("[redacted]", text)
 
 
@@ -88,10 +109,15 @@ def _is_mode_rejection(exc: BaseException) -> bool:
     return "json_schema" in text or "response_format" in text
 
 
+class _MalformedResponse(Exception):
+    """The endpoint answered 2xx with a body that is not a chat completion (an HTML page
+    from a proxy, a truncated or garbled body). Retried like a transport failure."""
+
+
 def _is_transient(exc: BaseException) -> bool:
     from openai import APIConnectionError, APIStatusError
 
-    if isinstance(exc, APIConnectionError):  # includes timeouts
+    if isinstance(exc, APIConnectionError | _MalformedResponse):  # includes timeouts
         return True
     if isinstance(exc, APIStatusError):
         return (exc.status_code == 429 or exc.status_code >= 500) and not _is_mode_rejection(exc)
@@ -114,11 +140,14 @@ def _retry_after(exc: BaseException | None) -> float | None:
     return None
 
 
-def _status_error(exc: BaseException, attempts: int, usage: Usage) -> EndpointError:
+def _status_error(
+    exc: BaseException, attempts: int, usage: Usage, secrets: Sequence[str | None] = ()
+) -> EndpointError:
     from openai import APIStatusError, APITimeoutError
 
     if isinstance(exc, APIStatusError):
-        detail = redact(str(exc.message))[:500]
+        # Servers echo what they were sent ("Incorrect API key provided: …").
+        detail = redact(str(exc.message), secrets)[:500]
         return EndpointError(
             f"endpoint answered HTTP {exc.status_code}: {detail}",
             attempts=attempts,
@@ -127,8 +156,12 @@ def _status_error(exc: BaseException, attempts: int, usage: Usage) -> EndpointEr
         )
     if isinstance(exc, APITimeoutError):
         return EndpointError("endpoint timed out", attempts=attempts, usage=usage)
+    if isinstance(exc, _MalformedResponse):
+        return EndpointError(redact(str(exc), secrets), attempts=attempts, usage=usage)
     return EndpointError(
-        f"could not reach the endpoint: {redact(str(exc))}", attempts=attempts, usage=usage
+        f"could not reach the endpoint: {redact(str(exc), secrets)}",
+        attempts=attempts,
+        usage=usage,
     )
 
 
@@ -153,24 +186,46 @@ class _Caller:
         self.last_output: str | None = None
 
     async def _send(self, kwargs: dict[str, Any]) -> ChatCompletion:
+        from openai.types.chat import ChatCompletion
+
         create: Callable[..., Any] = self.endpoint.client.chat.completions.create
-        if self.endpoint.is_async:
-            result: ChatCompletion = await create(**kwargs)
-            return result
-        return await asyncio.to_thread(create, **kwargs)
+        try:
+            if self.endpoint.is_async:
+                result = await create(**kwargs)
+            else:
+                result = await asyncio.to_thread(create, **kwargs)
+        except json.JSONDecodeError as exc:
+            # The SDK parses a JSON content type itself and lets the decode error through.
+            raise _MalformedResponse(
+                f"endpoint answered with a body that is not JSON ({exc.msg} at char {exc.pos})"
+            ) from None
+        if not isinstance(result, ChatCompletion):
+            # Any other content type comes back as a plain string: a web page, not an API.
+            raise _MalformedResponse(
+                f"endpoint answered with {type(result).__name__} instead of a chat completion "
+                f"(is the base URL an OpenAI-compatible API?): {str(result)[:80]!r}"
+            )
+        return result
 
     def _count_retry(self, state: RetryCallState) -> None:
         self.usage.retries += 1
         exc = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
         logger.warning(
-            "model call failed (%s); retry %d", redact(type(exc).__name__), self.usage.retries
+            "model call failed (%s); retry %d in %.3f s",
+            redact(type(exc).__name__),
+            self.usage.retries,
+            wait,
         )
 
     def _wait(self, state: RetryCallState) -> float:
         hinted = _retry_after(state.outcome.exception() if state.outcome else None)
         if hinted is not None:
             return min(hinted, self.policy.max_wait)
-        return float(wait_exponential_jitter(initial=0.5, max=self.policy.max_wait)(state))
+        # 0.5 s, 1 s, 2 s … plus up to 1 s of jitter (wait_exponential_jitter's shape,
+        # spelled so that every supported tenacity accepts it without a warning).
+        backoff = wait_exponential(multiplier=0.5, max=self.policy.max_wait) + wait_random(0, 1)
+        return min(float(backoff(state)), self.policy.max_wait)
 
     async def send_with_retries(self, kwargs: dict[str, Any]) -> ChatCompletion:
         retrying = AsyncRetrying(
@@ -193,10 +248,16 @@ class _Caller:
                 raise
             from openai import OpenAIError
 
-            if isinstance(exc, OpenAIError):
-                raise _status_error(exc, self.attempts, self.usage) from None
-            raise
-        raise AssertionError("unreachable")  # pragma: no cover
+            if not isinstance(exc, OpenAIError | _MalformedResponse):
+                raise
+            failure = _status_error(exc, self.attempts, self.usage, self.secrets)
+        # Raised outside the except block so that the SDK's exception is not even the
+        # implicit context: its message may echo what the request carried (an API key).
+        raise failure
+
+    @property
+    def secrets(self) -> tuple[str | None]:
+        return (getattr(self.endpoint.client, "api_key", None),)
 
     def error(self, cls: type[ModelError], message: str) -> ModelError:
         return cls(message, attempts=self.attempts, last_output=self.last_output, usage=self.usage)
@@ -306,16 +367,20 @@ async def _ask(
             kwargs["temperature"] = policy.temperature
         if policy.seed is not None:
             kwargs["seed"] = policy.seed
+        rejection: Exception | None = None
         try:
             completion = await caller.send_with_retries(kwargs)
         except Exception as exc:
-            if mode == "json_schema" and endpoint.forced_mode is None and _is_mode_rejection(exc):
+            if not _is_mode_rejection(exc):
+                raise
+            rejection = exc
+        if rejection is not None:
+            if mode == "json_schema" and endpoint.forced_mode is None:
                 logger.info("endpoint %s rejects json_schema; using JSON mode", endpoint.identity)
                 endpoint.remember_mode("json_object")
                 continue
-            if _is_mode_rejection(exc):
-                raise _status_error(exc, caller.attempts, caller.usage) from None
-            raise
+            # Raised outside the except clause: no implicit context (see send_with_retries).
+            raise _status_error(rejection, caller.attempts, caller.usage, caller.secrets)
         if completion.usage is not None:
             caller.usage.input_tokens += completion.usage.prompt_tokens or 0
             caller.usage.output_tokens += completion.usage.completion_tokens or 0

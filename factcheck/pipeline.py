@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from factcheck.cache import ResponseCache
 from factcheck.chunking import Chunk, plan_chunks
 from factcheck.endpoint import Endpoint, resolve
-from factcheck.errors import InputError
+from factcheck.errors import InputError, ModelError
 from factcheck.grounding import ground_claim, ground_headline, ground_point, merge_duplicates
+from factcheck.inputs import article_text
 from factcheck.llm import CallPolicy, structured_call
-from factcheck.models import Flag, Report, Source, Usage
+from factcheck.models import Flag, FlagKind, Report, Source, Usage
 from factcheck.progress import counted, progress_bar
 from factcheck.prompts import prompt_version, render
 from factcheck.schema import (
@@ -128,13 +129,19 @@ async def asummarise(
     policy: CallPolicy | None = None,
     repair: bool = True,
     progress: bool | None = None,
+    partial: bool = False,
 ) -> Report:
     """Summarise an article into a :class:`Report` (async). See :func:`summarise`."""
     if max_concurrency < 1:
         raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
-    source = make_source(text)
+    source = make_source(article_text(text))
     endpoint = resolve(model, client)
     budget = chunk_tokens if chunk_tokens is not None else CHUNK_TOKENS[endpoint.kind]
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget > endpoint.context_tokens:
+        raise InputError(
+            f"chunk_tokens must be a whole number of tokens up to the model's context "
+            f"({endpoint.context_tokens:,}), got {chunk_tokens!r}"
+        )
     chunks = plan_chunks(source.sentences, budget, lambda s: count_tokens(s, endpoint.model))
     policy = policy or CallPolicy(max_tokens=MAX_TOKENS[endpoint.kind])
     response_cache = _open_cache(cache)
@@ -145,12 +152,22 @@ async def asummarise(
             *(
                 counted(bar, _summarise_chunk(endpoint, source, c, response_cache, policy, limit))
                 for c in chunks
-            )
+            ),
+            return_exceptions=partial,
         )
     usage = Usage()
-    for _, chunk_usage in results:
+    outputs: list[ChunkOutput] = []
+    failed: list[Flag] = []
+    for chunk, result in zip(chunks, results, strict=True):
+        if isinstance(result, BaseException):
+            if not isinstance(result, ModelError) or len(failed) == len(chunks) - 1:
+                raise result  # not a model failure, or nothing left to report on
+            usage.add(result.usage)
+            failed.append(_chunk_failed(source, chunk, result))
+            continue
+        out, chunk_usage = result
         usage.add(chunk_usage)
-    outputs = [out for out, _ in results]
+        outputs.append(out)
 
     headline: str
     points: list[PointOut]
@@ -167,7 +184,7 @@ async def asummarise(
     )
     key_points = [ground_point(source, p, i, repair=repair) for i, p in enumerate(points)]
     headline, headline_replaced, headline_flags = ground_headline(source, headline, repair=repair)
-    flags: list[Flag] = [*headline_flags]
+    flags: list[Flag] = [*failed, *headline_flags]
     flags += [f for point in key_points for f in point.flags]
     flags += [f for claim in claims for f in claim.flags]
     return Report(
@@ -184,6 +201,20 @@ async def asummarise(
     )
 
 
+def _chunk_failed(source: Source, chunk: Chunk, error: ModelError) -> Flag:
+    first, last = source.sentences[chunk.first].id, source.sentences[chunk.last].id
+    logger.warning(
+        "chunk %d (%s–%s) failed; reporting without it: %s", chunk.index, first, last, error
+    )
+    return Flag(
+        kind=FlagKind.chunk_failed,
+        message=f"sentences {first}–{last} were not summarised: {error}",
+        span=error.last_output[:500] if error.last_output else None,
+        expected=f"{first}–{last}",
+        item=f"chunk {chunk.index}",
+    )
+
+
 def _all_claims(outputs: list[ChunkOutput]) -> list[ClaimOut]:
     return [claim for out in outputs for claim in out.claims]
 
@@ -193,6 +224,12 @@ def run_sync(coro: Coroutine[Any, Any, R]) -> R:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        running = False
+    else:
+        running = True
+    if not running:
+        # Outside the except clause: an error from the run must not come chained to
+        # "RuntimeError: no running event loop".
         return asyncio.run(coro)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="factcheck") as pool:
         return pool.submit(asyncio.run, coro).result()
@@ -209,6 +246,7 @@ def summarise(
     policy: CallPolicy | None = None,
     repair: bool = True,
     progress: bool | None = None,
+    partial: bool = False,
 ) -> Report:
     """Summarise an article into a :class:`Report` whose claims are pinned to source sentences.
 
@@ -222,6 +260,13 @@ def summarise(
     with the model's text kept in the flag); False keeps the model's text and only flags it.
     ``progress``: a progress bar over the chunks of a multi-chunk article; None shows it in
     a notebook or on a terminal, False never.
+    ``partial``: when one chunk of a long article fails for good (a
+    :class:`~factcheck.errors.ModelError` after retries and re-asks), return the report of
+    the other chunks with a ``chunk_failed`` flag naming the missing sentences, instead of
+    raising. It raises anyway when every chunk fails or the reduce call fails.
+
+    ``text`` may be plain text or an HTML page (recognised by its first tag; the article's
+    text is extracted with trafilatura, ``pip install "factcheck[html]"``).
     """
     return run_sync(
         asummarise(
@@ -234,5 +279,6 @@ def summarise(
             policy=policy,
             repair=repair,
             progress=progress,
+            partial=partial,
         )
     )

@@ -15,14 +15,21 @@ if TYPE_CHECKING:
     import pysbd
 
 # Control characters other than tab and newline carry no meaning in an article and break
-# JSON, terminals and tokenisers alike.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+# JSON, terminals and tokenisers alike; so do lone surrogates (a str can hold them, UTF-8
+# cannot encode them).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 #: A sentence longer than this is split at whitespace so that one run-on "sentence"
 #: (a list, a transcript without full stops) cannot exceed a chunk on its own.
 MAX_SENTENCE_CHARS = 1200
+
+#: The longest input accepted, in characters (after decoding). A news article is 2–50 k
+#: characters; a megabyte of text is a book, thousands of model calls and seconds of
+#: segmentation per megabyte, which is a mistake far more often than a plan. Split such a
+#: document yourself and summarise the parts.
+MAX_TEXT_CHARS = 1_000_000
 
 
 def decode(data: bytes) -> str:
@@ -62,6 +69,12 @@ def normalise(text: str | bytes) -> str:
         text = decode(bytes(text))
     if not isinstance(text, str):
         raise InputError(f"expected text (str or bytes), got {type(text).__name__}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(
+            f"the text has {len(text):,} characters, more than the limit of "
+            f"{MAX_TEXT_CHARS:,} (factcheck.text.MAX_TEXT_CHARS); split it and summarise "
+            "the parts"
+        )
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
@@ -97,13 +110,15 @@ def _split_long(text: str, start: int, limit: int) -> list[tuple[int, int]]:
 def sentence_spans(text: str, *, max_chars: int = MAX_SENTENCE_CHARS) -> list[tuple[int, int]]:
     """Character spans of the sentences of ``text``; every line break ends a sentence.
 
-    pysbd finds the boundaries; the offsets are then found in ``text`` itself so that
-    ``text[start:end]`` is always exactly the sentence.
+    pysbd proposes the boundaries; the sentences are then the stretches of ``text`` between
+    them, so that ``text[start:end]`` is always exactly the sentence and no character is
+    lost, even where pysbd drops or rewrites one (it does, for some letters).
     """
     spans: list[tuple[int, int]] = []
     offset = 0
     for line in text.split("\n"):
         if line.strip():
+            cuts: list[int] = []
             cursor = 0
             for piece in _segmenter().segment(line):
                 piece = piece.strip()
@@ -111,14 +126,17 @@ def sentence_spans(text: str, *, max_chars: int = MAX_SENTENCE_CHARS) -> list[tu
                     continue
                 found = line.find(piece, cursor)
                 if found < 0:
-                    # pysbd changed the text; fall back to the rest of the line as one piece.
-                    found, piece = cursor, line[cursor:].strip()
-                    found = line.find(piece, cursor) if piece else cursor
-                    if not piece:
-                        break
-                end = found + len(piece)
-                spans.extend(_split_long(piece, offset + found, max_chars))
-                cursor = end
+                    break  # pysbd changed the text: the rest of the line is one sentence
+                cursor = found + len(piece)
+                cuts.append(cursor)
+            start = 0
+            for cut in [*cuts, len(line)]:
+                stretch = line[start:cut]
+                if stretch.strip():
+                    lead = len(stretch) - len(stretch.lstrip())
+                    piece = stretch.strip()
+                    spans.extend(_split_long(piece, offset + start + lead, max_chars))
+                start = cut
         offset += len(line) + 1
     return spans
 
@@ -128,6 +146,8 @@ def make_source(text: str | bytes) -> Source:
     normalised = normalise(text)
     if not normalised:
         raise InputError("the text is empty (nothing left after removing whitespace)")
+    if not any(ch.isalnum() for ch in normalised):
+        raise InputError("the text has no letters or digits: there is nothing to summarise")
     sentences = [
         Sentence(id=f"S{i}", text=normalised[start:end], start=start, end=end)
         for i, (start, end) in enumerate(sentence_spans(normalised))
