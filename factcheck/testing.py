@@ -57,11 +57,23 @@ REPLAY_URL = "http://127.0.0.1:9/v1"
 
 
 def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    """vcrpy ``before_record_response`` hook: drop secret-bearing response headers."""
+    """vcrpy ``before_record_response`` hook: drop secret-bearing response headers, and
+    redact keys from the body (servers echo a rejected key in their 401 message)."""
+    import os
+
+    from factcheck.llm import redact
+
     headers = response.get("headers") or {}
     for name in list(headers):
         if name.lower() in SECRET_HEADERS:
             del headers[name]
+    body = response.get("body") or {}
+    text = body.get("string")
+    secrets = [os.environ.get("OPENAI_API_KEY"), os.environ.get("AZURE_OPENAI_API_KEY")]
+    if isinstance(text, bytes):
+        body["string"] = redact(text.decode("utf-8", "replace"), secrets).encode("utf-8")
+    elif isinstance(text, str):
+        body["string"] = redact(text, secrets)
     return response
 
 

@@ -84,6 +84,11 @@ class Verdicts(list[Verdict]):
         """How many model labels the safeguards overruled."""
         return sum(v.downgraded for v in self)
 
+    def _repr_html_(self) -> str:
+        from factcheck.display import verdicts_html
+
+        return verdicts_html(self)
+
 
 @dataclass
 class _Item:

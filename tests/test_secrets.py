@@ -79,3 +79,15 @@ def test_request_headers_are_filtered_before_recording() -> None:
     kept = before(request).headers
     assert {k.lower() for k in kept} == {"content-type"}
     assert {h for h in SECRET_HEADERS} >= {"authorization", "api-key", "openai-organization"}
+
+
+def test_response_scrubber_redacts_a_key_echoed_in_the_body(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "azure-style-key-0123456789abcdef")
+    body = b'{"error": {"message": "Incorrect API key provided: azure-style-key-0123456789abcdef"}}'
+    scrubbed = scrub_response({"headers": {}, "body": {"string": body}})
+    assert b"azure-style-key" not in scrubbed["body"]["string"]
+    assert b"[redacted]" in scrubbed["body"]["string"]
+    text = scrub_response({"headers": {}, "body": {"string": "Bearer sk-proj-abcdef123456"}})
+    assert "sk-proj" not in text["body"]["string"]
