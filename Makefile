@@ -4,15 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEED := seeds/000_5bc9710cf7c855ce.txt
 
-.PHONY: demo test lint record wheel-check clean quality
+.PHONY: demo test lint record wheel-check clean bench quality
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[local,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[local,dev,ray]"
 	touch $@
+
+# The peers' packages pin an older openai (instructor wants jiter<0.15); kept out of `test`.
+$(VENV)/.bench: pyproject.toml | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[local,dev,ray,bench]"
+	touch $@
+
+## Cost and speed per article, side by side with LangChain and instructor (about 40 minutes
+## on 2 cores, most of it the real model on the seed; --no-real: 3 minutes).
+bench: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.perf $(BENCH_ARGS)
 
 ## Summary-check quality on SummEdits news (dev split, from ../shared/data): the rules on all
 ## 505 summaries, the configured model on 40 of them (`QUALITY_ARGS=--deterministic-only`: 2 s).

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         TruncatedOutputError,
     )
     from factcheck.llm import CallPolicy
+    from factcheck.many import asummarise_many, summarise_many
     from factcheck.models import (
         Claim,
         ClaimType,
@@ -89,6 +90,8 @@ _LAZY = {
     "check_summary": "factcheck.summary_check",
     "acheck_summary": "factcheck.summary_check",
     "asummarise": "factcheck.pipeline",
+    "summarise_many": "factcheck.many",
+    "asummarise_many": "factcheck.many",
     "CallPolicy": "factcheck.llm",
     "ResponseCache": "factcheck.cache",
     "make_source": "factcheck.text",
@@ -132,10 +135,12 @@ __all__ = [
     "VerdictLabel",
     "acheck_summary",
     "asummarise",
+    "asummarise_many",
     "averify",
     "check_summary",
     "make_source",
     "summarise",
+    "summarise_many",
     "to_claimreview",
     "verify",
 ]

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -60,14 +61,20 @@ def _numbered(source: Source, chunk: Chunk) -> str:
     return "\n".join(f"{s.id}: {s.text}" for s in source.sentences[chunk.first : chunk.last + 1])
 
 
-async def _summarise_chunk(
-    endpoint: Endpoint,
-    source: Source,
-    chunk: Chunk,
-    cache: ResponseCache | None,
-    policy: CallPolicy,
-    limit: asyncio.Semaphore,
-) -> tuple[ChunkOutput, Usage]:
+@dataclass(frozen=True)
+class ModelRequest:
+    """What one model call asks for: its messages, the output schema, the citable ids."""
+
+    messages: list[dict[str, str]]
+    schema: dict[str, Any]
+    ids: list[str]
+
+
+def chunk_request(source: Source, chunk: Chunk, *, per_sentence: bool) -> ModelRequest:
+    """The map call for one chunk (shared by :func:`asummarise` and :mod:`factcheck.batch`).
+
+    ``per_sentence``: one claim slot per sentence, for endpoints that enforce the schema.
+    """
     ids = [s.id for s in source.sentences[chunk.first : chunk.last + 1]]
     messages = [
         {"role": "system", "content": render("extract_system")},
@@ -77,15 +84,39 @@ async def _summarise_chunk(
         ChunkOutput,
         ids,
         max_claims=min(CLAIMS_MAX, max(4, 2 * len(ids))),
-        per_sentence=endpoint.grammar_enforced,
+        per_sentence=per_sentence,
     )
+    return ModelRequest(messages=messages, schema=schema, ids=ids)
+
+
+def reduce_request(outputs: list[ChunkOutput]) -> ModelRequest:
+    """The reduce call that writes one summary from the key points of several chunks."""
+    points = [p for out in outputs for p in out.points]
+    cited = list(dict.fromkeys(i for p in points for i in p.ids))
+    lines = "\n".join(f"[{', '.join(p.ids)}] {p.text}" for p in points)
+    messages = [
+        {"role": "system", "content": render("reduce_system")},
+        {"role": "user", "content": render("reduce_user", points=lines)},
+    ]
+    return ModelRequest(messages=messages, schema=output_schema(ReduceOutput, cited), ids=cited)
+
+
+async def _summarise_chunk(
+    endpoint: Endpoint,
+    source: Source,
+    chunk: Chunk,
+    cache: ResponseCache | None,
+    policy: CallPolicy,
+    limit: asyncio.Semaphore,
+) -> tuple[ChunkOutput, Usage]:
+    request = chunk_request(source, chunk, per_sentence=endpoint.grammar_enforced)
     async with limit:
         result = await structured_call(
             endpoint,
-            messages,
+            request.messages,
             ChunkOutput,
-            schema=schema,
-            context={"ids": set(ids)},
+            schema=request.schema,
+            context={"ids": set(request.ids)},
             cache=cache,
             policy=policy,
         )
@@ -99,19 +130,13 @@ async def _reduce(
     cache: ResponseCache | None,
     policy: CallPolicy,
 ) -> tuple[ReduceOutput, Usage]:
-    points = [p for out in outputs for p in out.points]
-    cited = list(dict.fromkeys(i for p in points for i in p.ids))
-    lines = "\n".join(f"[{', '.join(p.ids)}] {p.text}" for p in points)
-    messages = [
-        {"role": "system", "content": render("reduce_system")},
-        {"role": "user", "content": render("reduce_user", points=lines)},
-    ]
+    request = reduce_request(outputs)
     result = await structured_call(
         endpoint,
-        messages,
+        request.messages,
         ReduceOutput,
-        schema=output_schema(ReduceOutput, cited),
-        context={"ids": set(cited)},
+        schema=request.schema,
+        context={"ids": set(request.ids)},
         cache=cache,
         policy=policy,
     )
@@ -136,6 +161,34 @@ async def asummarise(
         raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
     source = make_source(article_text(text))
     endpoint = resolve(model, client)
+    return await summarise_source(
+        source,
+        endpoint,
+        cache=_open_cache(cache),
+        chunk_tokens=chunk_tokens,
+        policy=policy,
+        limit=asyncio.Semaphore(max_concurrency),
+        repair=repair,
+        progress=progress,
+        partial=partial,
+    )
+
+
+async def summarise_source(
+    source: Source,
+    endpoint: Endpoint,
+    *,
+    cache: ResponseCache | None,
+    chunk_tokens: int | None,
+    policy: CallPolicy | None,
+    limit: asyncio.Semaphore,
+    repair: bool = True,
+    progress: bool | None = None,
+    partial: bool = False,
+) -> Report:
+    """:func:`asummarise` on a prepared source and endpoint. ``limit`` bounds the model calls
+    in flight; :mod:`factcheck.many` shares one endpoint, cache and limit across articles."""
+    response_cache = cache
     budget = chunk_tokens if chunk_tokens is not None else CHUNK_TOKENS[endpoint.kind]
     if isinstance(budget, bool) or not isinstance(budget, int) or budget > endpoint.context_tokens:
         raise InputError(
@@ -144,8 +197,6 @@ async def asummarise(
         )
     chunks = plan_chunks(source.sentences, budget, lambda s: count_tokens(s, endpoint.model))
     policy = policy or CallPolicy(max_tokens=MAX_TOKENS[endpoint.kind])
-    response_cache = _open_cache(cache)
-    limit = asyncio.Semaphore(max_concurrency)
 
     with progress_bar(len(chunks), desc="chunks", unit="chunk", progress=progress) as bar:
         results = await asyncio.gather(
@@ -169,36 +220,19 @@ async def asummarise(
         usage.add(chunk_usage)
         outputs.append(out)
 
-    headline: str
-    points: list[PointOut]
-    if len(outputs) == 1:
-        headline, points = outputs[0].headline, outputs[0].points
-    else:
-        reduced, reduce_usage = await _reduce(endpoint, outputs, response_cache, policy)
+    reduced: ReduceOutput | None = None
+    if len(outputs) > 1:
+        async with limit:
+            reduced, reduce_usage = await _reduce(endpoint, outputs, response_cache, policy)
         usage.add(reduce_usage)
-        headline, points = reduced.headline, reduced.points
-
-    claims = merge_duplicates(
-        source,
-        [ground_claim(source, c, i, repair=repair) for i, c in enumerate(_all_claims(outputs))],
+    report = assemble_report(
+        source, outputs, reduced, usage=usage, model=endpoint.model, repair=repair
     )
-    key_points = [ground_point(source, p, i, repair=repair) for i, p in enumerate(points)]
-    headline, headline_replaced, headline_flags = ground_headline(source, headline, repair=repair)
-    flags: list[Flag] = [*failed, *headline_flags]
-    flags += [f for point in key_points for f in point.flags]
-    flags += [f for claim in claims for f in claim.flags]
-    return Report(
-        source=source,
-        headline=headline,
-        headline_origin="source" if headline_replaced else "model",
-        key_points=key_points,
-        claims=claims,
-        flags=flags,
-        usage=usage,
-        model=endpoint.model,
-        prompt_version=prompt_version(),
-        chunks=len(chunks),
-    )
+    if failed:
+        report = report.model_copy(
+            update={"flags": [*failed, *report.flags], "chunks": len(chunks)}
+        )
+    return report
 
 
 def _chunk_failed(source: Source, chunk: Chunk, error: ModelError) -> Flag:
@@ -212,6 +246,49 @@ def _chunk_failed(source: Source, chunk: Chunk, error: ModelError) -> Flag:
         span=error.last_output[:500] if error.last_output else None,
         expected=f"{first}–{last}",
         item=f"chunk {chunk.index}",
+    )
+
+
+def assemble_report(
+    source: Source,
+    outputs: list[ChunkOutput],
+    reduced: ReduceOutput | None,
+    *,
+    usage: Usage,
+    model: str,
+    repair: bool = True,
+) -> Report:
+    """Merge the chunks' answers (and the reduce answer, if any) and ground them: a Report.
+
+    Shared by :func:`asummarise` and :mod:`factcheck.batch`; makes no model call.
+    """
+    headline: str
+    points: list[PointOut]
+    if reduced is None:
+        headline, points = outputs[0].headline, outputs[0].points
+    else:
+        headline, points = reduced.headline, reduced.points
+
+    claims = merge_duplicates(
+        source,
+        [ground_claim(source, c, i, repair=repair) for i, c in enumerate(_all_claims(outputs))],
+    )
+    key_points = [ground_point(source, p, i, repair=repair) for i, p in enumerate(points)]
+    headline, headline_replaced, headline_flags = ground_headline(source, headline, repair=repair)
+    flags: list[Flag] = [*headline_flags]
+    flags += [f for point in key_points for f in point.flags]
+    flags += [f for claim in claims for f in claim.flags]
+    return Report(
+        source=source,
+        headline=headline,
+        headline_origin="source" if headline_replaced else "model",
+        key_points=key_points,
+        claims=claims,
+        flags=flags,
+        usage=usage,
+        model=model,
+        prompt_version=prompt_version(),
+        chunks=len(outputs),
     )
 
 

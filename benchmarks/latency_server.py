@@ -1,0 +1,225 @@
+"""A simulated OpenAI-compatible endpoint: recorded answers after a fixed delay.
+
+SIMULATION, for wall-time and overhead benchmarks only. Every answer is a response that the
+embedded model (SmolLM2-135M) really gave, taken from ``cassettes/test_replay/``; the
+server waits ``--delay`` seconds per request (like a hosted model's fixed latency) and sends
+it back. Answers say nothing about quality. What is adapted, and why:
+
+- factcheck requests (a ``response_format`` schema whose ``ids`` are an enum of sentence
+  ids) get a recorded answer of the same shape (chunk or reduce) whose sentence ids are
+  relabelled, in order, to the ids this request may cite, so that it validates;
+- any other request (a peer library's) gets a recorded answer's text unchanged;
+- ``usage`` is counted here with cl100k_base: message texts + 4 tokens per message for the
+  prompt, the answer text for the completion (a real server counts with its own tokenizer).
+
+Requests are served on threads, so concurrency is unbounded, as on a large hosted endpoint.
+``GET /stats`` returns ``{"requests", "busy_seconds", "log"}``: busy is the time spent inside
+handlers other than the delay, so a benchmark can subtract the simulated server's own work;
+log is ``[kind, arrived, answered]`` per request (kind: chunk, reduce or other).
+
+    python -m benchmarks.latency_server --delay 1.5     # prints its base URL, serves until killed
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from factcheck.tokens import count_tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The recordings of summarise() itself (re-recorded by ``make record``).
+CASSETTES = ROOT / "cassettes" / "test_replay"
+
+
+class Recorded:
+    """One recorded answer: its content, its kind and the ids its request allowed."""
+
+    def __init__(self, content: str, ids: list[str]) -> None:
+        self.content = content
+        self.ids = ids
+        self.kind = "chunk" if '"claims"' in content else "reduce"
+
+
+def _request_ids(body: dict[str, Any]) -> list[str] | None:
+    """The sentence ids a factcheck request may cite (from its schema), else None."""
+    fmt = body.get("response_format") or {}
+    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema")
+    try:
+        ids = schema["properties"]["points"]["items"]["properties"]["ids"]["items"]["enum"]
+    except (KeyError, TypeError):
+        return None
+    return [str(i) for i in ids] if isinstance(ids, list) else None
+
+
+def load_recordings(folder: Path = CASSETTES) -> list[Recorded]:
+    """Every successful recorded answer of the embedded model in ``folder``'s cassettes."""
+    found: list[Recorded] = []
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in data.get("interactions", []):
+            response = item.get("response", {})
+            if (response.get("status") or {}).get("code") != 200:
+                continue
+            try:
+                request = json.loads(item["request"]["body"])
+                answer = json.loads(response["body"]["string"])
+                choice = answer["choices"][0]
+            except (KeyError, TypeError, ValueError, IndexError):
+                continue
+            ids = _request_ids(request)
+            if ids is None or choice.get("finish_reason") != "stop":
+                continue
+            found.append(Recorded(choice["message"]["content"], ids))
+    if not found:
+        raise SystemExit(f"no recorded answers found under {folder}")
+    return found
+
+
+def _relabel(node: Any, mapping: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "ids" and isinstance(value, list):
+                out[key] = list(dict.fromkeys(mapping.get(str(v), str(v)) for v in value))
+            else:
+                out[key] = _relabel(value, mapping)
+        return out
+    if isinstance(node, list):
+        return [_relabel(v, mapping) for v in node]
+    return node
+
+
+class Simulator:
+    def __init__(self, recordings: list[Recorded], delay: float) -> None:
+        self.recordings = recordings
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.busy = 0.0
+        #: (kind, arrived, answered) per request, wall-clock seconds
+        self.log: list[tuple[str, float, float]] = []
+
+    def answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        ids = _request_ids(body)
+        digest = int(hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest(), 16)
+        if ids is None:
+            content = self.recordings[digest % len(self.recordings)].content
+        else:
+            # A reduce request's schema has no claims; a chunk request's does.
+            props = _schema(body).get("properties", {})
+            kind = "chunk" if "claims" in props else "reduce"
+            pool = [r for r in self.recordings if r.kind == kind] or self.recordings
+            recorded = pool[digest % len(pool)]
+            mapping = {old: ids[i % len(ids)] for i, old in enumerate(recorded.ids)}
+            value = _relabel(json.loads(recorded.content), mapping)
+            content = json.dumps(value, ensure_ascii=False)
+        messages = body.get("messages") or []
+        prompt = sum(count_tokens(str(m.get("content") or ""), "gpt-4") + 4 for m in messages)
+        completion = count_tokens(content, "gpt-4")
+        return {
+            "id": f"chatcmpl-sim-{digest % 10**12}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "simulated"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            },
+        }
+
+
+def _schema(body: dict[str, Any]) -> dict[str, Any]:
+    fmt = body.get("response_format") or {}
+    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
+    return schema if isinstance(schema, dict) else {}
+
+
+def make_handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _send(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/").endswith("/stats"):
+                with sim.lock:
+                    stats = {"requests": sim.requests, "busy_seconds": sim.busy, "log": sim.log}
+                    self._send(200, stats)
+            else:
+                self._send(200, {"object": "list", "data": [{"id": "simulated"}]})
+
+        def do_POST(self) -> None:
+            arrived = time.time()
+            started = time.perf_counter()
+            body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
+            kind = "other"
+            if _request_ids(body) is not None:
+                kind = "chunk" if "claims" in _schema(body).get("properties", {}) else "reduce"
+            payload = sim.answer(body)
+            work = time.perf_counter() - started
+            time.sleep(sim.delay)
+            started = time.perf_counter()
+            self._send(200, payload)
+            work += time.perf_counter() - started
+            with sim.lock:
+                sim.requests += 1
+                sim.busy += work
+                sim.log.append((kind, arrived, time.time()))
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+def serve(delay: float, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+    """Start the simulator on 127.0.0.1 in a daemon thread; return it and its base URL."""
+    sim = Simulator(load_recordings(), delay)
+    # A deep accept queue: many concurrent clients must not see refused connections.
+    ThreadingHTTPServer.request_queue_size = 1024
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(sim))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--delay", type=float, default=1.5, help="seconds per request")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    server, url = serve(args.delay, args.port)
+    print(url, flush=True)
+    # Serve until the parent closes our stdin or kills us.
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.stdin.read()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
