@@ -200,6 +200,9 @@ def make_handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
 def serve(delay: float, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
     """Start the simulator on 127.0.0.1 in a daemon thread; return it and its base URL."""
     sim = Simulator(load_recordings(), delay)
+    # Load the tokenizer now: loaded on first use, by dozens of request threads at once, it
+    # would add seconds to the first answers and pass for the client's own slowness.
+    count_tokens("warm up", "gpt-4")
     # A deep accept queue: many concurrent clients must not see refused connections.
     ThreadingHTTPServer.request_queue_size = 1024
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(sim))
