@@ -82,6 +82,14 @@ class FlagKind(str, Enum):
     date_not_in_source = "date_not_in_source"
     opinion_marked_checkable = "opinion_marked_checkable"
     negation_mismatch = "negation_mismatch"
+    #: The model's speaker is not supported by the text; the text's speaker (or none) stands.
+    speaker_replaced = "speaker_replaced"
+    #: A leading pronoun or title was replaced by the person the article names.
+    pronoun_resolved = "pronoun_resolved"
+    #: Proposed as a claim, but the text is never one (byline, caption, handle, URL, question…).
+    not_a_claim = "not_a_claim"
+    #: Leaked JSON punctuation, id markup or unbalanced quotes removed from model text.
+    text_repaired = "text_repaired"
 
 
 class Flag(BaseModel):
@@ -138,6 +146,12 @@ class Claim(BaseModel):
     end: int = 0
     spans: list[Span] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
+    score: float = Field(default=0.0, ge=0.0, le=1.0, description="Check-worthiness, 0–1.")
+    rank: int = Field(default=0, ge=0, description="1 = most worth checking; 0 = not ranked.")
+    speaker_ids: list[str] = Field(
+        default_factory=list,
+        description="Sentences whose text names the speaker (empty: the text does not say).",
+    )
 
 
 class Usage(BaseModel):
@@ -168,6 +182,9 @@ class Report(BaseModel):
     model: str
     prompt_version: str
     chunks: int = 1
+    candidates: int = Field(
+        default=0, ge=0, description="Claims proposed before selection and the max_claims budget."
+    )
 
     def to_markdown(self) -> str:
         from factcheck.export import report_to_markdown
