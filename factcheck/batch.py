@@ -52,7 +52,7 @@ from factcheck.errors import (
     RefusalError,
     TruncatedOutputError,
 )
-from factcheck.llm import CallPolicy, _brief, _response_format
+from factcheck.llm import CallPolicy, brief, response_format
 from factcheck.models import Report, Source, Usage
 from factcheck.pipeline import (
     CHUNK_TOKENS,
@@ -168,7 +168,7 @@ class BatchJob(BaseModel):
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
-            "response_format": _response_format(self.mode, request.schema, output_type.__name__),
+            "response_format": response_format(self.mode, request.schema, output_type.__name__),
         }
         if self.kind == "openai":
             body["max_completion_tokens"] = self.max_tokens
@@ -403,7 +403,7 @@ def _validate(
     except ValidationError as exc:
         return LineError(
             kind="validation",
-            message=f"output does not match {output_type.__name__}: {_brief(exc)}",
+            message=f"output does not match {output_type.__name__}: {brief(exc)}",
             custom_id=cid,
             last_output=content,
         )

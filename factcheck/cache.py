@@ -22,6 +22,13 @@ from pydantic import BaseModel
 
 from factcheck.errors import ConfigurationError
 
+__all__ = [
+    "CachedResponse",
+    "ResponseCache",
+    "cache_key",
+    "default_cache_dir",
+]
+
 logger = logging.getLogger(__name__)
 
 FILENAME = "responses.sqlite3"

@@ -20,6 +20,18 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from factcheck.models import Usage
 
+__all__ = [
+    "CacheMissError",
+    "ConfigurationError",
+    "EndpointError",
+    "FactcheckError",
+    "InputError",
+    "ModelError",
+    "OutputValidationError",
+    "RefusalError",
+    "TruncatedOutputError",
+]
+
 
 class FactcheckError(Exception):
     """Base class of every error factcheck raises on purpose."""

@@ -45,6 +45,17 @@ if TYPE_CHECKING:
 
     from factcheck.endpoint import Endpoint, Mode
 
+__all__ = [
+    "CallPolicy",
+    "CallResult",
+    "Message",
+    "brief",
+    "redact",
+    "request_key",
+    "response_format",
+    "structured_call",
+]
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
@@ -165,7 +176,7 @@ def _status_error(
     )
 
 
-def _response_format(mode: Mode, schema: dict[str, Any], name: str) -> dict[str, Any]:
+def response_format(mode: Mode, schema: dict[str, Any], name: str) -> dict[str, Any]:
     if mode == "json_schema":
         return {
             "type": "json_schema",
@@ -356,7 +367,7 @@ async def _ask(
         kwargs: dict[str, Any] = {
             "model": endpoint.model,
             "messages": sent,
-            "response_format": _response_format(mode, schema, output_type.__name__),
+            "response_format": response_format(mode, schema, output_type.__name__),
             "timeout": policy.timeout,
         }
         if endpoint.kind == "openai":
@@ -407,18 +418,18 @@ async def _ask(
                 raise caller.error(
                     OutputValidationError,
                     f"model output does not match {output_type.__name__} after {reasks} "
-                    f"re-ask(s): {_brief(exc)}",
+                    f"re-ask(s): {brief(exc)}",
                 ) from None
             reasks += 1
             caller.usage.reasks += 1
-            logger.info("output failed validation; re-asking (%s)", _brief(exc))
+            logger.info("output failed validation; re-asking (%s)", brief(exc))
             conversation = [
                 *messages,
                 {"role": "assistant", "content": content},
                 {
                     "role": "user",
                     "content": "That JSON is invalid: "
-                    f"{_brief(exc)}. Answer again with the corrected JSON object only.",
+                    f"{brief(exc)}. Answer again with the corrected JSON object only.",
                 },
             ]
             continue
@@ -426,7 +437,7 @@ async def _ask(
         return value, value.model_dump_json()
 
 
-def _brief(exc: ValidationError, limit: int = 5) -> str:
+def brief(exc: ValidationError, limit: int = 5) -> str:
     parts = []
     for error in exc.errors()[:limit]:
         where = ".".join(str(p) for p in error["loc"]) or "root"

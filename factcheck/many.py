@@ -23,13 +23,19 @@ from factcheck.endpoint import Endpoint, resolve
 from factcheck.errors import FactcheckError, InputError
 from factcheck.llm import CallPolicy
 from factcheck.models import Report
-from factcheck.pipeline import CacheOption, _open_cache, run_sync, summarise_source
+from factcheck.pipeline import CacheOption, open_cache, run_sync, summarise_source
 from factcheck.progress import counted, progress_bar
 from factcheck.text import make_source
 
 if TYPE_CHECKING:
     from factcheck.cache import ResponseCache
     from factcheck.endpoint import AnyClient
+
+__all__ = [
+    "Result",
+    "asummarise_many",
+    "summarise_many",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +89,7 @@ async def asummarise_many(
     if not items:
         return []
     endpoint = resolve(model, client)
-    shared_cache = _open_cache(cache)
+    shared_cache = open_cache(cache)
     # One limit for every model call of every article: the endpoint sees at most
     # max_concurrency requests in flight, however the articles split into chunks.
     limit = asyncio.Semaphore(max_concurrency)

@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "Claim",
+    "ClaimType",
+    "EvidencePassage",
+    "Flag",
+    "FlagKind",
+    "KeyPoint",
+    "Origin",
+    "Price",
+    "Report",
+    "Sentence",
+    "SentenceCheck",
+    "Source",
+    "Span",
+    "SummaryCheck",
+    "SupportLabel",
+    "Usage",
+    "Verdict",
+    "VerdictLabel",
+    "sentence_index",
+]
 
 
 class Sentence(BaseModel):
@@ -154,8 +177,26 @@ class Claim(BaseModel):
     )
 
 
+class Price(BaseModel):
+    """What an endpoint charges per million tokens, as the user's account is billed (prices
+    change and differ by account and region, so the library ships none).
+
+    ``cached_input`` prices the input tokens the endpoint served from its own prompt cache
+    (``Usage.cached_input_tokens``); None bills them as ordinary input.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    input: float = Field(ge=0.0, description="Per million input tokens.")
+    output: float = Field(ge=0.0, description="Per million output tokens.")
+    cached_input: float | None = Field(default=None, ge=0.0)
+    currency: str = "USD"
+
+
 class Usage(BaseModel):
-    """What a piece of work cost. ``calls`` counts HTTP requests that reached the model."""
+    """What a piece of work cost. ``calls`` counts HTTP requests that reached the model;
+    ``cached_input_tokens`` is the part of ``input_tokens`` the endpoint reported as served
+    from its prompt cache (0 where it reports none)."""
 
     calls: int = 0
     input_tokens: int = 0
@@ -163,10 +204,23 @@ class Usage(BaseModel):
     cache_hits: int = 0
     reasks: int = 0
     retries: int = 0
+    cached_input_tokens: int = 0
 
     def add(self, other: Usage) -> None:
         for name in Usage.model_fields:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def cost(self, price: Price | Mapping[str, float | str | None]) -> float:
+        """The estimated cost of these tokens at ``price`` (a :class:`Price` or its fields),
+        in the price's currency. Responses from factcheck's own cache cost nothing: they
+        add no tokens."""
+        rate = price if isinstance(price, Price) else Price.model_validate(price)
+        cached = min(self.cached_input_tokens, self.input_tokens)
+        if rate.cached_input is None:
+            cached_cost, fresh = 0.0, self.input_tokens
+        else:
+            cached_cost, fresh = cached * rate.cached_input, self.input_tokens - cached
+        return (fresh * rate.input + cached_cost + self.output_tokens * rate.output) / 1e6
 
 
 class Report(BaseModel):

@@ -34,6 +34,21 @@ from factcheck.tokens import count_tokens
 if TYPE_CHECKING:
     from factcheck.endpoint import AnyClient
 
+__all__ = [
+    "CHUNK_TOKENS",
+    "MAX_TOKENS",
+    "CacheOption",
+    "ModelRequest",
+    "assemble_report",
+    "asummarise",
+    "chunk_request",
+    "open_cache",
+    "reduce_request",
+    "run_sync",
+    "summarise",
+    "summarise_source",
+]
+
 logger = logging.getLogger(__name__)
 
 R = TypeVar("R")
@@ -47,7 +62,7 @@ MAX_TOKENS = {"local": 4096, "compatible": 4096, "openai": 8192}
 CacheOption = bool | str | Path | ResponseCache | None
 
 
-def _open_cache(cache: CacheOption) -> ResponseCache | None:
+def open_cache(cache: CacheOption) -> ResponseCache | None:
     if cache is None or cache is False:
         return None
     if cache is True:
@@ -164,7 +179,7 @@ async def asummarise(
     return await summarise_source(
         source,
         endpoint,
-        cache=_open_cache(cache),
+        cache=open_cache(cache),
         chunk_tokens=chunk_tokens,
         policy=policy,
         limit=asyncio.Semaphore(max_concurrency),

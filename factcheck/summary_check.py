@@ -53,6 +53,13 @@ if TYPE_CHECKING:
     from factcheck.endpoint import AnyClient
     from factcheck.pipeline import CacheOption
 
+__all__ = [
+    "acheck_summary",
+    "check_summary",
+    "negation_flags",
+    "verdict_schema",
+]
+
 #: Candidate source sentences shown to the model per summary sentence.
 TOP_K = 3
 #: Below this share of content words found in the candidates, a sentence is unsupported.
@@ -377,7 +384,7 @@ async def acheck_summary(
     version: str | None = None
     if use_model:
         from factcheck.endpoint import resolve
-        from factcheck.pipeline import _open_cache
+        from factcheck.pipeline import open_cache
 
         endpoint = resolve(model, client)
         candidates = [[s.sentence_id for s in c.evidence] for c in checks]
@@ -387,7 +394,7 @@ async def acheck_summary(
             SummaryVerdicts,
             schema=verdict_schema(candidates, per_sentence=endpoint.grammar_enforced),
             context={"ids": set(doc.ids), "n": len(checks)},
-            cache=_open_cache(cache),
+            cache=open_cache(cache),
             policy=policy or CallPolicy(max_tokens=64 + 48 * len(checks)),
         )
         usage.add(result.usage)

@@ -14,6 +14,15 @@ from factcheck.models import Sentence, Source
 if TYPE_CHECKING:
     import pysbd
 
+__all__ = [
+    "MAX_SENTENCE_CHARS",
+    "MAX_TEXT_CHARS",
+    "decode",
+    "make_source",
+    "normalise",
+    "sentence_spans",
+]
+
 # Control characters other than tab and newline carry no meaning in an article and break
 # JSON, terminals and tokenisers alike; so do lone surrogates (a str can hold them, UTF-8
 # cannot encode them).

@@ -31,7 +31,7 @@ from factcheck.models import (
     Verdict,
     VerdictLabel,
 )
-from factcheck.pipeline import MAX_TOKENS, CacheOption, _open_cache, run_sync
+from factcheck.pipeline import MAX_TOKENS, CacheOption, open_cache, run_sync
 from factcheck.prompts import prompt_version, render
 from factcheck.schema import IDS_MAX, VerdictOut, VerifyOutput, verify_schema
 from factcheck.text import make_source
@@ -39,6 +39,17 @@ from factcheck.text import make_source
 if TYPE_CHECKING:
     from factcheck.cache import ResponseCache
     from factcheck.endpoint import AnyClient
+
+__all__ = [
+    "Evidence",
+    "EvidenceFunction",
+    "Passages",
+    "Verdicts",
+    "averify",
+    "judge",
+    "verbatim_match",
+    "verify",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -379,7 +390,7 @@ async def averify(
         model_name = endpoint.model
         size = batch_size or BATCH_SIZE[endpoint.kind]
         policy = policy or CallPolicy(max_tokens=MAX_TOKENS[endpoint.kind])
-        response_cache = _open_cache(cache)
+        response_cache = open_cache(cache)
         limit = asyncio.Semaphore(max_concurrency or CONCURRENCY[endpoint.kind])
         batches = [asked[n : n + size] for n in range(0, len(asked), size)]
         results = await asyncio.gather(

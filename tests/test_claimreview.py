@@ -187,12 +187,18 @@ def test_fields_of_a_claim_review(report: Report, verdicts: list[Verdict]) -> No
         "url": URL,
         "datePublished": "2025-03-02",
     }
-    # the seed report names "The UK and France" as this claim's speaker
-    assert item["author"] == {"@type": "Organization", "name": report.claims[0].speaker}
+    # the seed report names "The UK and France" as this claim's speaker, but its sentence
+    # (and none before it) does not: no author
+    assert report.claims[0].speaker == "The UK and France" and "author" not in item
+    # "The prime minister also revealed…": the cited sentence names the speaker
     assert second["itemReviewed"]["author"] == {"@type": "Person", "name": "the Prime Minister"}
-    # no speaker: no author for the claim; a downgraded verdict explains its safeguard
+    # no speaker: no author for the claim
     assert report.claims[2].speaker is None and "author" not in third["itemReviewed"]
-    assert third["reviewBody"] == verdicts[2].safeguard
+    # a downgraded verdict says so, and why
+    assert verdicts[2].safeguard is not None
+    assert third["reviewRating"]["ratingExplanation"] == verdicts[2].safeguard
+    assert "overruled" in third["reviewBody"] and verdicts[2].safeguard in third["reviewBody"]
+    assert "ratingExplanation" not in first["reviewRating"]
 
 
 @pytest.mark.parametrize(
@@ -233,6 +239,62 @@ def test_review_date_defaults_to_today_and_article_date_is_optional(
     )
     assert stamped[0]["datePublished"] == "2025-03-03T09:30:00+00:00"
     check_node(stamped[0])
+
+
+def _author_words_in(review: dict[str, Any], text: str) -> bool:
+    name = review["itemReviewed"]["author"]["name"]
+    return all(word.casefold() in text.casefold() for word in name.split())
+
+
+def test_no_author_the_seed_text_does_not_support(report: Report) -> None:
+    everything = [verdict(report, i, VerdictLabel.supported) for i in range(len(report.claims))]
+    reviews = to_claimreview(report, everything, url=URL, publisher="Desk")
+    authored = [i for i, r in enumerate(reviews) if "author" in r["itemReviewed"]]
+    speakers = [i for i, c in enumerate(report.claims) if c.speaker]
+    # the model named a speaker for several claims; the text supports only one of them
+    assert len(speakers) > len(authored) >= 1
+    for i in authored:
+        claim = report.claims[i]
+        first = int(claim.sentence_ids[0][1:])
+        nearby = " ".join(s.text for s in report.source.sentences[max(0, first - 1) : first + 1])
+        assert _author_words_in(reviews[i], nearby)
+    # a clause the model put in the speaker field is never an author
+    clause = next(i for i, c in enumerate(report.claims) if c.speaker and len(c.speaker) > 40)
+    assert "author" not in reviews[clause]["itemReviewed"]
+
+
+def test_author_rests_on_the_sentences_that_name_the_speaker(report: Report) -> None:
+    claim = report.claims[4]  # "Starmer described the talks…", citing S4
+    assert claim.sentence_ids == ["S4"]
+    cases = [
+        ({"speaker": "Starmer"}, "Starmer"),  # named in the cited sentence
+        ({"speaker": "Keir Starmer"}, None),  # "Keir" is not in S3 or S4
+        ({"speaker": "Keir Starmer", "speaker_ids": ["S0"]}, "Keir Starmer"),  # S0 names him
+        ({"speaker": "Starmer", "speaker_ids": ["S2"]}, None),  # S2 does not: cited text no help
+        ({"speaker": "Volodymyr Zelenskyy"}, "Volodymyr Zelenskyy"),  # named in S4 too
+        ({"speaker": "Emmanuel Macron"}, None),
+        ({"speaker": "  "}, None),
+    ]
+    for update, expected in cases:
+        claims = list(report.claims)
+        claims[4] = claim.model_copy(update=update)
+        changed = report.model_copy(update={"claims": claims})
+        (review,) = to_claimreview(
+            changed, [verdict(changed, 4, VerdictLabel.supported)], url=URL, publisher="Desk"
+        )
+        author = review["itemReviewed"].get("author", {}).get("name")
+        assert author == expected, update
+
+
+def test_claim_reviewed_is_the_cleaned_grounded_statement(report: Report) -> None:
+    claims = list(report.claims)
+    claims[2] = claims[2].model_copy(update={"statement": claims[2].statement + ' },{'})
+    changed = report.model_copy(update={"claims": claims})
+    (review,) = to_claimreview(
+        changed, [verdict(changed, 2, VerdictLabel.supported)], url=URL, publisher="Desk"
+    )
+    assert review["claimReviewed"] == report.claims[2].statement
+    check_node(review)
 
 
 def test_speaker_types() -> None:

@@ -52,7 +52,7 @@ def test_leaves_prose_alone(prose: str) -> None:
 
 
 def test_reports_each_kind_of_repair() -> None:
-    _, repairs = clean_text('S1: Prices rose [S2]. },{')
+    _, repairs = clean_text("S1: Prices rose [S2]. },{")
     text = " ".join(repairs)
     assert "JSON" in text and "id" in text
     assert len(repairs) == 3
