@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from factcheck.crosscheck import CONTRADICT_OVERLAP, NAME_MISMATCH, CrossCheck, cross_check
 from factcheck.endpoint import Endpoint, resolve
 from factcheck.errors import InputError
-from factcheck.evidence import SentenceIndex, overlap, sort_key, words
+from factcheck.evidence import SentenceIndex, sort_key, terms, words
+from factcheck.hygiene import clean_text
 from factcheck.llm import CallPolicy, structured_call
 from factcheck.models import (
     Claim,
@@ -73,6 +76,10 @@ MIN_OVERLAP = 0.25
 NO_CANDIDATES = "no evidence sentence shares a content word with the claim; the model was not asked"
 NO_ANSWER = "the model returned no verdict for this claim"
 VERBATIM = "the evidence states the claim word for word; the model was not asked"
+NO_RULE = (
+    "the candidate sentences neither state the claim's names, figures and words nor differ "
+    "from it in one value or negation; the model was not asked"
+)
 
 
 class Verdicts(list[Verdict]):
@@ -84,9 +91,12 @@ class Verdicts(list[Verdict]):
         *,
         usage: Usage | None = None,
         model: str | None = None,
+        bases: Sequence[str] = (),
     ) -> None:
         super().__init__(verdicts)
         self.usage = usage or Usage()
+        #: Per verdict, the basis its label and confidence rest on (see ``CONFIDENCE``).
+        self.bases = list(bases)
         self.model = model
         self.prompt_version = prompt_version()
 
@@ -293,8 +303,231 @@ def verbatim_match(statement: str, candidates: list[EvidencePassage]) -> list[Ev
     return []
 
 
+#: Why a verdict has its label: the calibration bucket its confidence comes from.
+Basis = Literal[
+    "verbatim",
+    "entailed",
+    "entailed_model_agrees",
+    "entailed_over_contradicted",
+    "model_supported",
+    "model_contradicted",
+    "model_contradicted_name",
+    "rules_contradicted",
+    "none",
+]
+
+#: Confidence by basis: the share of verdicts of that basis that were right on SummEdits
+#: news dev (the articles of the fit half; ``python -m benchmarks.verification --fit``),
+#: taken at the lower end of its 90 % Wilson interval so that it errs low, not high. A
+#: word-for-word match is right by construction. Bases measured below :data:`PUBLISH_MIN`
+#: are not published as labels (see :data:`WITHHELD`).
+CONFIDENCE: dict[Basis, float] = {
+    "verbatim": 1.0,
+    "entailed": 0.9,
+    "entailed_model_agrees": 0.9,
+    "entailed_over_contradicted": 0.9,
+    "model_supported": 0.5,
+    "model_contradicted": 0.5,
+    "model_contradicted_name": 0.5,
+    "rules_contradicted": 0.9,
+    "none": 0.0,
+}
+#: A label right less often than this on the dev data is not worth publishing: the verdict
+#: becomes not_enough_info and says why.
+PUBLISH_MIN = 0.75
+WITHHELD: frozenset[Basis] = frozenset(b for b, c in CONFIDENCE.items() if c < PUBLISH_MIN)
+#: Words every rationale may use without saying anything about this claim or evidence.
+_GENERIC = frozenset(
+    "claim claims evidence sentence sentences statement text states stated state support "
+    "supports supported contradict contradicts contradicted information info enough label "
+    "true false correct incorrect mention mentions mentioned given provided".split()
+)
+#: The share of a rationale's own words that must come from the claim or its evidence.
+RATIONALE_MIN_SHARE = 0.34
+
+
 def clamp(value: float) -> float:
     return min(1.0, max(0.0, value))
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A label the library can stand behind, with its basis, reason and evidence."""
+
+    label: VerdictLabel
+    basis: Basis
+    reason: str
+    evidence: list[EvidencePassage]
+    safeguard: str | None = None
+
+
+def _entailing(
+    claim: str, passages: list[EvidencePassage]
+) -> tuple[list[EvidencePassage], CrossCheck] | None:
+    """The first passage, or run of two consecutive passages of one document, that entails
+    the claim lexically. Not all of them at once: words gathered from sentences about other
+    things say nothing together."""
+    ordered = sorted(passages, key=sort_key)
+    runs = [[p] for p in ordered] + [
+        [a, b]
+        for a, b in itertools.pairwise(ordered)
+        if a.document == b.document and sort_key(b)[1] == sort_key(a)[1] + 1
+    ]
+    for group in runs:
+        found = cross_check(claim, [p.text for p in group])
+        if found.entailed:
+            return group, found
+    return None
+
+
+def _concrete(found: CrossCheck) -> list[str]:
+    """The mismatches that contradict whatever else the sentence says: a changed value,
+    negation or direction (a name may be missing for many other reasons)."""
+    return [m for m in found.mismatches if not m.startswith(NAME_MISMATCH)]
+
+
+def rule_decision(claim: str, candidates: list[EvidencePassage]) -> Decision:
+    """The label the evidence bears out on its own, without a model: supported when a
+    candidate (or two consecutive ones) entails the claim lexically; contradicted when a
+    candidate holding most of the claim's words (:data:`CONTRADICT_OVERLAP`) states one of
+    its values, negations or directions differently; else not_enough_info."""
+    entailing = _entailing(claim, candidates)
+    if entailing is not None:
+        group, found = entailing
+        return Decision(VerdictLabel.supported, "entailed", found.reason(), group)
+    for passage in sorted(candidates, key=sort_key):
+        found = cross_check(claim, [passage.text])
+        concrete = _concrete(found)
+        if concrete and found.overlap >= CONTRADICT_OVERLAP:
+            return Decision(
+                VerdictLabel.contradicted, "rules_contradicted", "; ".join(concrete), [passage]
+            )
+    return Decision(VerdictLabel.not_enough_info, "none", "", [])
+
+
+def _model_decision(
+    claim: str, label: VerdictLabel, cited: list[EvidencePassage], candidates: list[EvidencePassage]
+) -> Decision:
+    """Cross-check the model's label against the sentences it cites (see
+    :mod:`factcheck.crosscheck`): overrule what the evidence does not bear out."""
+    said = label.value
+    entailing = _entailing(claim, cited) or _entailing(claim, candidates)
+    found = cross_check(claim, [p.text for p in cited]) if cited else None
+    if label is VerdictLabel.not_enough_info:
+        rules = rule_decision(claim, candidates)
+        if rules.label is VerdictLabel.not_enough_info:
+            return rules
+        return Decision(
+            rules.label,
+            rules.basis,
+            rules.reason,
+            rules.evidence,
+            f"the model answered not_enough_info, but {rules.reason}",
+        )
+    if found is None:
+        return Decision(
+            VerdictLabel.not_enough_info,
+            "none",
+            "",
+            [],
+            f"the model answered {said} but cited no evidence sentence",
+        )
+    if found.overlap < MIN_OVERLAP and entailing is None:
+        return Decision(
+            VerdictLabel.not_enough_info,
+            "none",
+            "",
+            cited,
+            f"the model answered {said} but the cited sentences hold only "
+            f"{found.overlap:.0%} of the claim's content words",
+        )
+    if label is VerdictLabel.contradicted:
+        if entailing is not None:
+            group, entails = entailing
+            if found.mismatches and group != cited:
+                return Decision(
+                    VerdictLabel.not_enough_info,
+                    "none",
+                    "",
+                    cited + group,
+                    "the evidence disagrees with itself: some sentences state the claim, "
+                    f"the cited ones differ ({found.mismatches[0]})",
+                )
+            return Decision(
+                VerdictLabel.supported,
+                "entailed_over_contradicted",
+                entails.reason(),
+                group,
+                "the model answered contradicted, but "
+                + entails.reason()
+                + " and differs in no number, date, name or negation",
+            )
+        if not found.mismatches:
+            return Decision(
+                VerdictLabel.not_enough_info,
+                "none",
+                "",
+                cited,
+                "the model answered contradicted, but the cited sentences differ from the "
+                "claim in no number, amount, percentage, date, name or negation",
+            )
+        rules = rule_decision(claim, cited)
+        if rules.label is VerdictLabel.contradicted:
+            return rules
+        concrete = _concrete(found)
+        if concrete:
+            return Decision(
+                VerdictLabel.contradicted, "model_contradicted", "; ".join(concrete), cited
+            )
+        return Decision(VerdictLabel.contradicted, "model_contradicted_name", found.reason(), cited)
+    # supported
+    if entailing is not None:
+        group, entails = entailing
+        return Decision(VerdictLabel.supported, "entailed_model_agrees", entails.reason(), group)
+    if found.mismatches:
+        return Decision(
+            VerdictLabel.not_enough_info,
+            "none",
+            "",
+            cited,
+            f"the model answered supported, but {found.mismatches[0]}",
+        )
+    if found.missing:
+        return Decision(
+            VerdictLabel.not_enough_info,
+            "none",
+            "",
+            cited,
+            "the model answered supported, but the cited sentences do not state "
+            + ", ".join(repr(m) for m in found.missing[:4]),
+        )
+    return Decision(VerdictLabel.supported, "model_supported", found.reason(), cited)
+
+
+def mentions_claim(rationale: str, claim: str, evidence: list[EvidencePassage]) -> bool:
+    """Whether a rationale speaks of this claim or its evidence: most of its own content
+    words (beyond the words any rationale uses) come from them."""
+    own = set(terms(rationale)) - _GENERIC
+    if not own:
+        return False
+    known = set(terms(claim)).union(*(terms(p.text) for p in evidence))
+    return len(own & known) / len(own) >= RATIONALE_MIN_SHARE
+
+
+def _publish(decision: Decision) -> Decision:
+    """Withhold a label whose basis is right too rarely on the dev data to publish."""
+    if decision.label is VerdictLabel.not_enough_info or decision.basis not in WITHHELD:
+        return decision
+    share = CONFIDENCE[decision.basis]
+    return Decision(
+        VerdictLabel.not_enough_info,
+        "none",
+        decision.reason,
+        decision.evidence,
+        f"{decision.label.value} on this basis ({decision.basis.replace('_', ' ')}: "
+        f"{decision.reason}) is right under {PUBLISH_MIN:.0%} of the time on the dev data "
+        f"(about {share:.0%}); not published",
+    )
 
 
 def judge(
@@ -304,43 +537,70 @@ def judge(
     passages: dict[str, EvidencePassage],
     candidates: list[EvidencePassage],
     against: Literal["source", "evidence"],
+    *,
+    asked: bool = True,
 ) -> Verdict:
-    """Turn the model's answer for one claim into a Verdict: pin the cited ids, then apply
-    the safeguards. ``passages`` maps every id the batch showed to its sentence."""
+    """Turn the model's answer for one claim into a Verdict (see :func:`decide`)."""
+    return decide(item_index, claim, out, passages, candidates, against, asked=asked)[0]
+
+
+def decide(
+    item_index: int,
+    claim: Claim,
+    out: VerdictOut | None,
+    passages: dict[str, EvidencePassage],
+    candidates: list[EvidencePassage],
+    against: Literal["source", "evidence"],
+    *,
+    asked: bool = True,
+) -> tuple[Verdict, Basis]:
+    """Turn the model's answer for one claim (None: no answer; with ``asked`` False, the
+    model was not asked and the rules alone decide) into a Verdict and its basis: pin the
+    cited ids, cross-check the label against the evidence, set the confidence from what
+    the checks found, and keep the model's rationale only when it speaks of the claim or
+    its evidence. ``passages`` maps every id the batch showed to
+    its sentence."""
+    statement = claim.statement
     if out is None:
-        return Verdict(
-            claim_index=item_index,
-            statement=claim.statement,
-            label=VerdictLabel.not_enough_info,
-            candidates=candidates,
-            against=against,
-            safeguard=NO_ANSWER,
-        )
-    cited = sorted((passages[i] for i in out.ids if i in passages), key=sort_key)
-    label, safeguard = out.label, None
-    if label != VerdictLabel.not_enough_info:
-        share = overlap(claim.statement, (p.text for p in cited))
-        if not cited:
-            safeguard = f"the model answered {label.value} but cited no evidence sentence"
-        elif share < MIN_OVERLAP:
-            safeguard = (
-                f"the model answered {label.value} but the cited sentences hold only "
-                f"{share:.0%} of the claim's content words"
+        decision = _publish(rule_decision(statement, candidates))
+        model_label = None
+    else:
+        cited = sorted((passages[i] for i in out.ids if i in passages), key=sort_key)
+        decision = _publish(_model_decision(statement, out.label, cited, candidates))
+        model_label = out.label
+        if decision.label is VerdictLabel.not_enough_info and not decision.evidence:
+            decision = Decision(
+                decision.label, decision.basis, decision.reason, cited, decision.safeguard
             )
-    if safeguard is not None:
-        label = VerdictLabel.not_enough_info
-    return Verdict(
+    rationale = decision.reason or decision.safeguard or ""
+    if out is not None:
+        why, _ = clean_text(out.why)
+        kept = (
+            decision.label is out.label
+            and decision.label is not VerdictLabel.contradicted
+            and mentions_claim(why, statement, decision.evidence or candidates)
+        )
+        if kept:
+            rationale = why
+    safeguard = decision.safeguard
+    if out is None and decision.label is VerdictLabel.not_enough_info and safeguard is None:
+        safeguard = NO_ANSWER if asked else NO_RULE
+    if out is None and not rationale:
+        rationale = safeguard or ""
+    decided = decision.label is not VerdictLabel.not_enough_info
+    verdict = Verdict(
         claim_index=item_index,
-        statement=claim.statement,
-        label=label,
-        rationale=out.why,
-        confidence=0.0 if safeguard else clamp(out.conf),
-        evidence=cited,
+        statement=statement,
+        label=decision.label,
+        rationale=rationale,
+        confidence=CONFIDENCE[decision.basis] if decided else 0.0,
+        evidence=decision.evidence,
         candidates=candidates,
         against=against,
-        model_label=out.label,
+        model_label=model_label,
         safeguard=safeguard,
     )
+    return verdict, decision.basis
 
 
 async def averify(
@@ -356,6 +616,7 @@ async def averify(
     max_concurrency: int | None = None,
     policy: CallPolicy | None = None,
     verbatim: bool = True,
+    use_model: bool = True,
 ) -> Verdicts:
     """Verdicts for claims (async). See :func:`verify`."""
     if batch_size is not None and batch_size < 1:
@@ -367,6 +628,7 @@ async def averify(
     claims, article = _claims(report_or_claims, source)
     items, against = await _items(claims, article, evidence, top_k)
     settled: dict[int, Verdict] = {}
+    bases: dict[int, Basis] = {}
     for item in items:
         matched = verbatim_match(item.claim.statement, item.candidates) if verbatim else []
         if not item.candidates or matched:
@@ -380,7 +642,8 @@ async def averify(
                 against=against,
                 safeguard=VERBATIM if matched else NO_CANDIDATES,
             )
-    asked = [item for item in items if item.index not in settled]
+            bases[item.index] = "verbatim" if matched else "none"
+    asked = [item for item in items if item.index not in settled] if use_model else []
     usage = Usage()
     answers: dict[str, VerdictOut] = {}
     model_name: str | None = None
@@ -405,8 +668,19 @@ async def averify(
             verdicts.append(settled[item.index])
             continue
         out = answers.get(f"C{item.index}")
-        verdicts.append(judge(item.index, item.claim, out, item.shown, item.candidates, against))
-    result = Verdicts(verdicts, usage=usage, model=model_name)
+        verdict, bases[item.index] = decide(
+            item.index,
+            item.claim,
+            out,
+            item.shown,
+            item.candidates,
+            against,
+            asked=use_model,
+        )
+        verdicts.append(verdict)
+    result = Verdicts(
+        verdicts, usage=usage, model=model_name, bases=[bases[item.index] for item in items]
+    )
     logger.info(
         "verified %d claim(s): %d model call(s), %d downgraded",
         len(result),
@@ -429,6 +703,7 @@ def verify(
     max_concurrency: int | None = None,
     policy: CallPolicy | None = None,
     verbatim: bool = True,
+    use_model: bool = True,
 ) -> Verdicts:
     """Check claims and return one :class:`~factcheck.models.Verdict` per claim, in order.
 
@@ -463,5 +738,6 @@ def verify(
             max_concurrency=max_concurrency,
             policy=policy,
             verbatim=verbatim,
+            use_model=use_model,
         )
     )

@@ -32,18 +32,25 @@ from factcheck import (
     to_claimreview,
     verify,
 )
+from factcheck.crosscheck import cross_check
 from factcheck.evidence import SentenceIndex, overlap, terms, words
 from factcheck.local import DEFAULT_ALIAS
 from factcheck.models import EvidencePassage
 from factcheck.schema import RATIONALE_MAX, VerdictOut, VerifyOutput, verify_schema
 from factcheck.verification import (
     BATCH_SIZE,
+    CONFIDENCE,
     MIN_OVERLAP,
     NO_ANSWER,
     NO_CANDIDATES,
+    NO_RULE,
+    PUBLISH_MIN,
     VERBATIM,
+    WITHHELD,
     Verdicts,
+    decide,
     judge,
+    mentions_claim,
     verbatim_match,
 )
 
@@ -82,23 +89,34 @@ def assert_pinned(verdicts: Sequence[Verdict], documents: Sequence[Source]) -> N
 
 def assert_safeguards(verdicts: Verdicts) -> None:
     """The library's rules, whatever the model answered."""
-    for verdict in verdicts:
+    assert len(verdicts.bases) == len(verdicts)
+    for verdict, basis in zip(verdicts, verdicts.bases, strict=True):
         assert verdict.label in set(VerdictLabel)
         assert 0.0 <= verdict.confidence <= 1.0
-        assert len(verdict.rationale) <= RATIONALE_MAX
         if verdict.safeguard == VERBATIM:
             assert verdict.label == VerdictLabel.supported and verdict.confidence == 1.0
             assert verdict.model_label is None
             assert words(" ".join(p.text for p in verdict.evidence)) == words(verdict.statement)
-        elif verdict.safeguard is not None:
-            assert verdict.label == VerdictLabel.not_enough_info
+        if verdict.label == VerdictLabel.not_enough_info:
             assert verdict.confidence == 0.0
-        if verdict.label != VerdictLabel.not_enough_info:
-            # a label that survived the safeguards cites evidence sharing the claim's words
-            assert verdict.evidence
-            assert overlap(verdict.statement, [p.text for p in verdict.evidence]) >= MIN_OVERLAP
-        if verdict.model_label not in (None, VerdictLabel.not_enough_info) and not verdict.evidence:
-            assert verdict.label == VerdictLabel.not_enough_info
+            continue
+        # a published label: its confidence is its basis's, and the evidence bears it out
+        assert verdict.confidence == CONFIDENCE[basis] >= PUBLISH_MIN
+        assert verdict.evidence
+        evidence = [p.text for p in verdict.evidence]
+        assert overlap(verdict.statement, evidence) >= MIN_OVERLAP
+        found = cross_check(verdict.statement, evidence)
+        if verdict.label == VerdictLabel.supported:
+            assert not found.missing and not found.mismatches
+        else:
+            assert found.mismatches and any(m in verdict.rationale for m in found.mismatches)
+            # never contradicted where a candidate states the claim
+            assert not any(
+                cross_check(verdict.statement, [p.text]).entailed for p in verdict.candidates
+            )
+        if verdict.model_label not in (None, VerdictLabel.not_enough_info) and not (
+            verdict.evidence
+        ):
             assert verdict.safeguard and "cited no evidence" in verdict.safeguard
     assert verdicts.downgraded == sum(
         v.model_label is not None and v.model_label != v.label for v in verdicts
@@ -214,7 +232,7 @@ def test_cited_ids_are_validated_against_the_batch() -> None:
         )
 
 
-# --- safeguards --------------------------------------------------------------------------
+# --- cross-checks and safeguards -----------------------------------------------------------
 
 
 def _passage(text: str, sentence: int = 0) -> EvidencePassage:
@@ -227,23 +245,98 @@ CLAIM = Claim(statement="Starmer will host a defence summit on Sunday.", sentenc
 ON_TOPIC = _passage("Starmer will host a defence summit of European leaders on Sunday.", 0)
 OFF_TOPIC = _passage("The central bank kept interest rates unchanged.", 1)
 SHOWN = {"E0": ON_TOPIC, "E1": OFF_TOPIC}
+INFLATION = Claim(statement="Inflation rose to 9%.", sentence_ids=[])
+#: The README's example: evidence that states the claim in other words around it.
+INFLATION_TEXT = (
+    "Official figures published on Wednesday showed that inflation rose to 9% in April, "
+    "the highest rate for 40 years. The central bank said it would act."
+)
+STATS = _passage(
+    "Official figures published on Wednesday showed that inflation rose to 9% in April, "
+    "the highest rate for 40 years."
+)
 
 
-def _out(label: str, ids: list[str], conf: float = 0.9) -> VerdictOut:
-    return VerdictOut(claim="C0", ids=ids, why="because", label=VerdictLabel(label), conf=conf)
+def _out(label: str, ids: list[str], conf: float = 0.9, why: str = "because") -> VerdictOut:
+    return VerdictOut(claim="C0", ids=ids, why=why, label=VerdictLabel(label), conf=conf)
+
+
+def test_cross_check_finds_concrete_mismatches() -> None:
+    stats = [STATS.text]
+    assert cross_check("Inflation rose to 9%.", stats).entailed
+    assert cross_check("Inflation rose to 9% in April.", stats).entailed
+    changed = cross_check("Inflation rose to 10%.", stats)
+    assert not changed.entailed and "'10%'" in changed.mismatches[0]
+    assert "'9%'" in changed.mismatches[0] and changed.missing == ["10%"]
+    assert "'fell'" in cross_check("Inflation fell to 9%.", stats).mismatches[0]
+    assert "'June'" in cross_check("Inflation rose to 9% in June.", stats).mismatches[0]
+    negated = cross_check("Inflation did not reach 9%.", ["Inflation did reach 9%."])
+    assert negated.mismatches and "negat" in negated.mismatches[0]
+    # a word the evidence lacks is no mismatch, but no entailment either
+    partial = cross_check("Inflation rose to 9% for pensioners.", stats)
+    assert not partial.entailed and not partial.mismatches and partial.overlap < 1
+    # the same words in another relation are not the claim
+    assert not cross_check("A threat to birds.", ["A threat to humans, not to birds."]).entailed
+
+
+def test_contradicted_is_not_allowed_where_the_evidence_states_the_claim() -> None:
+    # the README example: the model cited the right sentence and chose the wrong label
+    out = _out("contradicted", ["E0"], 1.0, why="The COVID-19 pandemic caused a recession")
+    verdict, basis = decide(0, INFLATION, out, {"E0": STATS}, [STATS], "evidence")
+    assert verdict.label == VerdictLabel.supported
+    assert verdict.model_label == VerdictLabel.contradicted and verdict.downgraded
+    assert basis == "entailed_over_contradicted"
+    assert verdict.safeguard is not None and "answered contradicted" in verdict.safeguard
+    assert verdict.confidence == CONFIDENCE[basis]
+    # the model's rationale defended another label and spoke of neither claim nor evidence
+    assert "COVID" not in verdict.rationale and "9%" in verdict.rationale
+    assert verdict.evidence == [STATS]
+
+
+def test_contradicted_needs_a_concrete_mismatch_and_names_it() -> None:
+    vague = judge(0, CLAIM, _out("contradicted", ["E0"]), SHOWN, [ON_TOPIC], "source")
+    assert vague.label == VerdictLabel.supported  # ON_TOPIC states every word of it
+    other = Claim(statement="Starmer will host a trade summit on Sunday.", sentence_ids=[])
+    unclear = judge(0, other, _out("contradicted", ["E0"]), SHOWN, [ON_TOPIC], "source")
+    assert unclear.label == VerdictLabel.not_enough_info and unclear.confidence == 0.0
+    assert unclear.safeguard is not None and "no number" in unclear.safeguard
+    wrong = Claim(statement="Inflation rose to 10%.", sentence_ids=[])
+    shown = {"E0": STATS}
+    verdict, basis = decide(0, wrong, _out("contradicted", ["E0"]), shown, [STATS], "evidence")
+    # the rules alone find the changed value in a sentence holding the rest of the claim
+    assert verdict.label == VerdictLabel.contradicted and basis == "rules_contradicted"
+    assert "'10%'" in verdict.rationale and "'9%'" in verdict.rationale  # the verdict names it
+    assert verdict.evidence == [STATS] and verdict.safeguard is None
+
+
+def test_supported_needs_the_claims_checkable_parts_in_the_evidence() -> None:
+    shown = {"E0": STATS}
+    for statement, found in (
+        ("Inflation rose to 9% in 2021.", "'2021'"),  # a year the evidence does not state
+        ("Inflation rose to 10%.", "'10%'"),  # another value
+        ("Inflation fell to 9%.", "'fell'"),  # the other direction
+    ):
+        claim = Claim(statement=statement, sentence_ids=[])
+        verdict = judge(0, claim, _out("supported", ["E0"]), shown, [STATS], "evidence")
+        assert verdict.label == VerdictLabel.not_enough_info, statement
+        assert verdict.safeguard is not None and found in verdict.safeguard, statement
+        assert verdict.model_label == VerdictLabel.supported and verdict.confidence == 0.0
+    agrees, basis = decide(0, INFLATION, _out("supported", ["E0"]), shown, [STATS], "evidence")
+    assert agrees.label == VerdictLabel.supported and basis == "entailed_model_agrees"
+    assert agrees.safeguard is None and not agrees.downgraded
 
 
 def test_supported_citing_nothing_is_downgraded() -> None:
-    verdict = judge(0, CLAIM, _out("supported", []), SHOWN, [ON_TOPIC], "source")
+    verdict = judge(0, CLAIM, _out("supported", []), {"E1": OFF_TOPIC}, [OFF_TOPIC], "source")
     assert verdict.label == VerdictLabel.not_enough_info
     assert verdict.model_label == VerdictLabel.supported and verdict.downgraded
     assert verdict.safeguard == "the model answered supported but cited no evidence sentence"
-    assert verdict.confidence == 0.0 and verdict.rationale == "because"
+    assert verdict.confidence == 0.0 and verdict.rationale == verdict.safeguard
 
 
 def test_label_resting_on_unrelated_sentences_is_downgraded() -> None:
     for label in ("supported", "contradicted"):
-        verdict = judge(0, CLAIM, _out(label, ["E1"]), SHOWN, [ON_TOPIC, OFF_TOPIC], "evidence")
+        verdict = judge(0, CLAIM, _out(label, ["E1"]), SHOWN, [OFF_TOPIC], "evidence")
         assert verdict.label == VerdictLabel.not_enough_info
         assert (
             verdict.safeguard is not None and "0% of the claim's content words" in verdict.safeguard
@@ -251,23 +344,84 @@ def test_label_resting_on_unrelated_sentences_is_downgraded() -> None:
         assert verdict.evidence == [OFF_TOPIC]  # what the model cited stays visible
 
 
-def test_grounded_labels_stand_and_confidence_is_clamped() -> None:
-    verdict = judge(3, CLAIM, _out("supported", ["E1", "E0"], 7.5), SHOWN, [ON_TOPIC], "source")
-    assert verdict.label == VerdictLabel.supported and not verdict.downgraded
-    assert verdict.safeguard is None and verdict.confidence == 1.0
-    assert verdict.evidence == [ON_TOPIC, OFF_TOPIC]  # document order
-    assert verdict.claim_index == 3 and verdict.statement == CLAIM.statement
-    low = judge(0, CLAIM, _out("contradicted", ["E0"], -3), SHOWN, [ON_TOPIC], "source")
-    assert low.label == VerdictLabel.contradicted and low.confidence == 0.0
-    unsure = judge(0, CLAIM, _out("not_enough_info", [], 0.4), SHOWN, [ON_TOPIC], "source")
-    assert unsure.label == VerdictLabel.not_enough_info and not unsure.downgraded
-    assert math.isclose(unsure.confidence, 0.4) and unsure.safeguard is None
+def test_a_label_the_candidates_bear_out_stands_whatever_the_model_cited() -> None:
+    # the model cited the unrelated sentence, but a candidate states the claim
+    verdict = judge(0, CLAIM, _out("supported", ["E1"]), SHOWN, [ON_TOPIC, OFF_TOPIC], "source")
+    assert verdict.label == VerdictLabel.supported and verdict.evidence == [ON_TOPIC]
 
 
-def test_a_claim_the_model_skipped_gets_no_label() -> None:
-    verdict = judge(0, CLAIM, None, SHOWN, [ON_TOPIC], "source")
+def test_model_confidence_is_not_passed_through() -> None:
+    for conf in (0.0, 0.4, 7.5):
+        verdict, basis = decide(
+            0, CLAIM, _out("supported", ["E0"], conf), SHOWN, [ON_TOPIC], "source"
+        )
+        assert verdict.confidence == CONFIDENCE[basis]
+    unsure = judge(0, CLAIM, _out("not_enough_info", [], 0.95), SHOWN, [OFF_TOPIC], "source")
+    assert unsure.label == VerdictLabel.not_enough_info and unsure.confidence == 0.0
+
+
+def test_a_label_right_too_rarely_is_not_published() -> None:
+    assert WITHHELD and all(CONFIDENCE[b] < PUBLISH_MIN for b in WITHHELD)
+    assert all(CONFIDENCE[b] >= PUBLISH_MIN for b in CONFIDENCE if b not in WITHHELD | {"none"})
+    # "supported" with every figure present but a word the evidence lacks: model_supported
+    claim = Claim(
+        statement="Starmer will host a defence summit of European leaders on Sunday afternoon.",
+        sentence_ids=[],
+    )
+    verdict, basis = decide(0, claim, _out("supported", ["E0"]), SHOWN, [ON_TOPIC], "source")
+    if "model_supported" in WITHHELD:
+        assert verdict.label == VerdictLabel.not_enough_info and basis == "none"
+        assert verdict.safeguard is not None and "not published" in verdict.safeguard
+    else:
+        assert verdict.label == VerdictLabel.supported and basis == "model_supported"
+
+
+def test_rationale_is_kept_only_when_it_speaks_of_the_claim() -> None:
+    shown = {"E0": STATS}
+    on_topic = _out("supported", ["E0"], why="S0: The figures show inflation at 9% in April. },{")
+    kept = judge(0, INFLATION, on_topic, shown, [STATS], "evidence")
+    assert kept.rationale == "The figures show inflation at 9% in April."  # and cleaned
+    for junk in ('"}{"', "BBCLauraK", "The COVID-19 pandemic hit the economy hard"):
+        verdict = judge(
+            0, INFLATION, _out("supported", ["E0"], why=junk), shown, [STATS], "evidence"
+        )
+        assert verdict.rationale != junk and "9%" in verdict.rationale
+    assert mentions_claim("inflation is at 9%", INFLATION.statement, [])
+    assert not mentions_claim("the claim is supported by the evidence", "Rates rose.", [])
+
+
+def test_the_model_abstaining_does_not_hide_what_the_evidence_states() -> None:
+    verdict, basis = decide(
+        0, INFLATION, _out("not_enough_info", []), {"E0": STATS}, [STATS], "evidence"
+    )
+    assert verdict.label == VerdictLabel.supported and basis == "entailed"
+    assert verdict.safeguard is not None and "answered not_enough_info" in verdict.safeguard
+
+
+def test_a_claim_the_model_skipped_gets_the_rules_verdict() -> None:
+    verdict = judge(0, CLAIM, None, SHOWN, [OFF_TOPIC], "source")
     assert verdict.label == VerdictLabel.not_enough_info
     assert verdict.model_label is None and verdict.safeguard == NO_ANSWER
+    bare = judge(0, INFLATION, None, {"E0": STATS}, [STATS], "evidence")
+    assert bare.label == VerdictLabel.supported and bare.model_label is None
+
+
+def test_rules_alone_need_no_model() -> None:
+    claims = ["Inflation rose to 9%.", "Inflation rose to 10%.", "Inflation rose in Peru."]
+    verdicts = verify(claims, evidence=[INFLATION_TEXT], use_model=False)
+    assert [v.label for v in verdicts] == [
+        VerdictLabel.supported,
+        VerdictLabel.contradicted,
+        VerdictLabel.not_enough_info,
+    ]
+    assert verdicts.bases == ["entailed", "rules_contradicted", "none"]
+    assert verdicts.usage.calls == 0 and verdicts.model is None
+    assert [v.confidence for v in verdicts] == [
+        CONFIDENCE["entailed"],
+        CONFIDENCE["rules_contradicted"],
+        0.0,
+    ]
+    assert verdicts[2].safeguard == NO_RULE and all(v.model_label is None for v in verdicts)
 
 
 # --- input handling without a model -------------------------------------------------------
