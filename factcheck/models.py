@@ -282,10 +282,14 @@ class EvidencePassage(BaseModel):
 class Verdict(BaseModel):
     """Whether the evidence supports a claim, pinned to the evidence sentences it rests on.
 
-    ``confidence`` is the model's own stated confidence in its label, clamped to [0, 1] and
-    not calibrated. Where ``safeguard`` says the library, not the model, set the label, it
-    is 1 for a claim the evidence states word for word and 0 otherwise. ``model_label`` is
-    what the model answered (None: the model was not asked).
+    ``confidence`` is how often a verdict resting on the same basis was right on labelled
+    dev data (SummEdits news; see ``factcheck.verification.CONFIDENCE``), never the model's
+    own figure: 1 for a claim the evidence states word for word, the measured rate for a
+    label the deterministic cross-checks bear out (every word and figure present; a value,
+    negation or direction changed), and 0 for not_enough_info, which makes no claim. A
+    label whose basis was right too rarely is not published: it becomes not_enough_info.
+    ``safeguard`` says why the library set or changed the label; ``model_label`` is what
+    the model answered (None: the model was not asked).
     """
 
     claim_index: int
