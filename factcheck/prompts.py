@@ -13,6 +13,8 @@ from factcheck.errors import ConfigurationError
 NAMES = (
     "extract_system",
     "extract_user",
+    "notes_system",
+    "notes_user",
     "reduce_system",
     "reduce_user",
     "schema_hint",

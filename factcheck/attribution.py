@@ -1,0 +1,462 @@
+"""Who says what, read from the text alone.
+
+A model may name the wrong speaker, a fragment of a sentence, or none; the article itself
+says who speaks, with a handful of constructions that news writing uses over and over:
+"X said", "said X", "according to X", "X told …", "X added:", a quotation that runs on
+into the next sentences, and pronoun or title subjects ("He said", "the PM said") that
+point back to someone named before. These rules read those constructions and give every
+sentence the speaker the text states, in the fullest form the article uses for that
+person ("Starmer" and "the PM" → "Keir Starmer").
+
+Written here rather than taken from a library: the maintained quote-attribution tools
+(e.g. spaCy-based ones) need statistical models that are not on PyPI, and the rules below
+are small, deterministic and explain themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from factcheck.entities import TITLES, MentionKind, extract, name_key
+from factcheck.models import Source
+
+__all__ = ["Attribution", "Attributions", "attribute", "same_speaker"]
+
+#: Verbs of saying (and of stating a position) in the forms news text uses them.
+_SAY = (
+    "said says say told tells added adds stated states announced announces claimed claims "
+    "warned warns explained explains argued argues wrote writes noted notes insisted insists "
+    "described describes revealed reveals urged urges asked asks replied replies responded "
+    "confirmed confirms denied denies admitted admits acknowledged acknowledges suggested "
+    "suggests predicted predicts promised promises vowed vows declared declares tweeted "
+    "posted commented comments concluded recalled estimated estimates reported reports "
+    "testified alleged alleges accused accuses praised praises criticised criticized "
+    "blamed blames cautioned cautions pleaded demanded demands stressed stresses emphasised "
+    "emphasized pledged pledges called calls continued continues conceded concedes "
+    "maintained maintains believes thinks ruled rules thanked thanks expects expected "
+    "expressed express expresses saying"
+).split()
+#: Verb phrases of saying ("released a statement").
+_SAY_PHRASES = (
+    r"(?:released|issued|signed|posted|put out|published) a (?:statement|post|tweet)|"
+    r"said in a statement|wrote in a statement"
+)
+_SAY_RE = _SAY_PHRASES + "|" + "|".join(sorted(_SAY, key=len, reverse=True))
+#: The verbs that follow a closing quotation mark in "“…,” said X".
+_INVERTED_SAY = "said|says|added|adds|wrote|writes|continued|asked|explained|noted|insisted|told"
+#: Words that may stand between a subject and its verb ("Starmer has already pledged").
+_BETWEEN = r"(?:\b(?:has|have|had|also|already|later|previously|then|has\s+also|once|again|"
+_BETWEEN += r"earlier|reportedly|repeatedly|publicly|separately|subsequently|further|"
+_BETWEEN += r"would|will|is|was|were|are|been|being|not|never|\w+ly)\s+)*"
+
+_PRONOUNS = {"he": "person", "she": "person", "they": "group", "we": "group", "i": "self"}
+#: Lower-case noun phrases that name a speaker without a proper name.
+_GENERIC = re.compile(
+    r"^(?:the|a|an|one|two|three|several|many|some)?\s*(?:[a-z]+\s+){0,2}"
+    r"(?:spokesman|spokeswoman|spokesperson|police|officials?|official|statement|ministry|"
+    r"department|government|group|company|agency|council|court|campaigners?|organisers?|"
+    r"organizers?|researchers?|scientists?|experts?|analysts?|authorities|prosecutors?|"
+    r"lawyers?|sources?|report|study|survey|witnesses?|residents?|minister|president|"
+    r"prime minister|pm|chancellor|secretary|mayor|governor|leader|chief|director|"
+    r"chairman|chairwoman|ceo|founder|spokespeople|team|club|party|board|union|family)$"
+)
+_DETERMINERS = frozenset("his her their its our my your this that these those".split())
+_QUOTE_OPEN = "“«"
+_QUOTE_CLOSE = "”»"
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The speaker the text gives for one sentence.
+
+    ``speaker``: the fullest form of the name the article uses (or the noun phrase it uses,
+    "police", when it names no one). ``sentence_ids``: the sentences whose text names the
+    speaker, this one first when it does. ``cue``: how the text says it.
+    """
+
+    speaker: str
+    sentence_ids: tuple[str, ...]
+    cue: str
+
+
+@dataclass(frozen=True)
+class Attributions:
+    """Speakers by sentence id, and the names the article uses for people and bodies."""
+
+    by_sentence: dict[str, Attribution]
+    names: tuple[str, ...]
+
+    def get(self, sentence_id: str) -> Attribution | None:
+        return self.by_sentence.get(sentence_id)
+
+    def canonical(self, name: str) -> str | None:
+        """The article's fullest form of ``name`` ("Starmer" → "Keir Starmer"), or None
+        when the article never uses that name."""
+        key = _strip_titles(name_key(name))
+        if not key:
+            return None
+        for full in self.names:
+            if same_speaker(full, key):
+                return full
+        return None
+
+
+def _strip_titles(key: str) -> str:
+    words = key.split()
+    while words and words[0] in TITLES:
+        words.pop(0)
+    return " ".join(words)
+
+
+def same_speaker(a: str, b: str) -> bool:
+    """Whether two names refer to the same speaker as far as the words go: equal after
+    folding and dropping titles, or one is the other's surname or first part."""
+    ka, kb = _strip_titles(name_key(a)), _strip_titles(name_key(b))
+    if not ka or not kb:
+        return False
+    if ka == kb:
+        return True
+    wa, wb = ka.split(), kb.split()
+    short, long_ = (wa, wb) if len(wa) < len(wb) else (wb, wa)
+    if not short:
+        return False
+    # "Starmer" ~ "Keir Starmer"; "Led by Donkeys" ~ "Led by Donkeys group" is not handled
+    # on purpose: only a surname or a leading run of the full name counts.
+    return short == long_[-len(short) :] or short == long_[: len(short)]
+
+
+#: Words that make a capitalised name a body rather than a person.
+_BODY_WORDS = frozenset(
+    (
+        "news travel times post journal ministry department committee authority agency "
+        "organisation organization council court police party group inc corp corporation "
+        "motors university institute association union company bank fund office house "
+        "commission government service network foundation administration airways airlines "
+        "media press tv radio digital club league federation board agency embassy army "
+        "navy force forces guard reuters bbc cnn fox nbc abc cbs"
+    ).split()
+)
+_BODY_NOUN = re.compile(
+    r"\b(?:company|firm|startup|start-up|automaker|carmaker|group|agency|ministry|"
+    r"organisation|organization|airline|bank|retailer|maker|giant|regulator|insurer|"
+    r"broadcaster|publisher|charity|campaign group|manufacturer|developer|operator)$"
+)
+_QUOTED = re.compile(r"[“”«»\"]")
+
+
+def _after_titles(name: str) -> str:
+    """"Israel's Prime Minister Benjamin Netanyahu" → "Benjamin Netanyahu": the words after
+    the last title are the name."""
+    words = name.split()
+    last = max(
+        (k for k, w in enumerate(words[:-1]) if name_key(w).strip("-") in TITLES or "-" in w and w.islower()),
+        default=-1,
+    )
+    return " ".join(words[last + 1 :]) if last >= 0 else name
+
+
+def _person_like(name: str) -> bool:
+    words = name.split()
+    return (
+        2 <= len(words) <= 4
+        and all(w[:1].isupper() for w in words if w.lower() not in ("de", "dos", "da", "van", "von", "al", "bin"))
+        and not any(w.lower().strip(".,") in _BODY_WORDS for w in words)
+        and not any(len(w) > 1 and w.isupper() for w in words)
+    )
+
+
+class _Names:
+    """The names of one article and their fullest forms, in order of first use."""
+
+    def __init__(self, sentences: tuple[tuple[str, str], ...]) -> None:
+        self.full: list[str] = []
+        self.first_seen: dict[str, int] = {}
+        self.by_sentence: list[list[str]] = []
+        self.titled: dict[str, str] = {}
+        for index, (_, sentence_text) in enumerate(sentences):
+            here: list[str] = []
+            for mention in extract(sentence_text):
+                if mention.kind is not MentionKind.name:
+                    continue
+                text = re.sub(r"['’]s$", "", mention.text)
+                here.append(text)
+                self._remember_title(sentence_text, mention.start, text)
+                if not any(same_speaker(text, f) and len(f) >= len(text) for f in self.full):
+                    # A longer form replaces the shorter ones it extends.
+                    self.full = [f for f in self.full if not same_speaker(f, text)]
+                    self.full.append(text)
+                    self.first_seen.setdefault(text, index)
+            self.by_sentence.append(here)
+
+    def _remember_title(self, text: str, start: int, name: str) -> None:
+        before = text[max(0, start - 40) : start].lower().split()
+        titles = []
+        for word in reversed(before):
+            stem = word.strip(",.").replace("’", "'")
+            if stem in TITLES or stem in ("ukrainian", "us", "french", "british", "russian"):
+                titles.append(stem)
+                continue
+            break
+        for title in titles:
+            if title in TITLES and title not in ("former", "acting", "deputy", "vice"):
+                self.titled.setdefault(title, name)
+        if "prime" in titles and "minister" in titles:
+            self.titled.setdefault("prime minister", name)
+
+    def canonical(self, name: str) -> str:
+        """The longest form of ``name`` the article uses (the name itself if longer)."""
+        forms = [full for full in self.full if same_speaker(full, name)]
+        best = max(forms, key=len, default=name)
+        return name if len(name_key(name)) > len(name_key(best)) else best
+
+
+def _noun_phrase_before(text: str, end: int) -> str:
+    """The noun phrase that ends at ``end`` (the subject of a following verb)."""
+    head = text[:end].rstrip()
+    head = re.sub(rf"\s*{_BETWEEN}$", "", head + " ").rstrip()
+    match = re.search(
+        r"((?<![\w’'])(?:[A-Z][\w’'.\-]*|of|for|by|the|and|de|van|von|al)(?:\s+(?:[A-Z][\w’'.\-]*|of|for|by|"
+        r"the|and|de|van|von|al))*|\b[Hh]e|\b[Ss]he|\b[Tt]hey|\b[Ww]e|\bI|"
+        r"\b(?:[Tt]he|[Aa]n?)\s+(?:[\w’'\-]+\s+){0,4}[\w\-]+)$",
+        head,
+    )
+    if not match:
+        return ""
+    phrase = match.group(1).strip()
+    # Drop leading connectors the pattern allowed inside names ("of", "the").
+    phrase = re.sub(r"^(?:of|for|by|and|de|van|von|al)\s+", "", phrase)
+    return phrase
+
+
+def _noun_phrase_after(text: str, start: int) -> str:
+    """The noun phrase that starts at ``start`` (the subject after an inverted verb)."""
+    tail = text[start:]
+    match = re.match(
+        r"\s*((?:the|a|an|[A-Z][\w’'.\-]*)(?:\s+(?:[A-Z][\w’'.\-]*|of|for|the|[a-z]+(?=\s+[A-Z])))*"
+        r"|(?:the|a|an)\s+(?:[\w\-]+\s+){0,2}[\w\-]+)",
+        tail,
+    )
+    if not match:
+        return ""
+    phrase = match.group(1).strip().rstrip(".,;:")
+    return re.split(r",|\s+(?:who|which|that|in|on|at|after|before|when)\b", phrase)[0].strip()
+
+
+_ACCORDING = re.compile(r"\baccording to\s+", re.IGNORECASE)
+_INVERTED = re.compile(rf"[,.!?]?[”\"’']\s*,?\s*(?:{_INVERTED_SAY})\s+(?=[A-Za-z])")
+#: "“…”: Domino's Pizza CEO Don Meij." — a quotation captioned with its speaker.
+_CAPTIONED = re.compile(r"[”\"]\s*[:—–-]\s*(?P<who>[^.“”\"]{3,80})\.?\s*$")
+#: "Name, the assistant director of …, said" / "The startup, which …, said": the subject
+#: stands before an aside set off by commas.
+_APPOSITIVE = re.compile(
+    rf"(?P<who>(?:[A-Z][\w.'’\-]*|the|The|a|A|an|An)(?:\s+[\w.'’\-]+){{0,5}}),\s+"
+    rf"(?P<aside>(?:the\s+|a\s+|an\s+|who\s+|which\s+)?[^,“”\"]{{2,120}}),\s+{_BETWEEN}"
+    rf"(?:{_SAY_RE})\b"
+)
+_SUBJECT_VERB = re.compile(rf"\b(?:{_SAY_RE})\b")
+
+
+def _outside_quotes(text: str, inside: bool) -> str:
+    """``text`` with the words inside quotation marks blanked (offsets kept): a verb of
+    saying inside a quotation ("as I said") does not name the quotation's speaker."""
+    out = []
+    for char in text:
+        if char in _QUOTE_OPEN:
+            inside = True
+            out.append(char)
+        elif char in _QUOTE_CLOSE:
+            inside = False
+            out.append(char)
+        elif char == '"':
+            inside = not inside
+            out.append(char)
+        else:
+            out.append(" " if inside and not char.isspace() else char)
+    return "".join(out)
+
+
+def _cues(text: str) -> list[tuple[str, str]]:
+    """(noun phrase, cue) pairs for the speakers a sentence names, best first."""
+    found: list[tuple[str, str]] = []
+    for m in _ACCORDING.finditer(text):
+        phrase = _noun_phrase_after(text, m.end())
+        if phrase:
+            found.append((phrase, "according to"))
+    for m in _INVERTED.finditer(text):
+        phrase = _noun_phrase_after(text, m.end())
+        if phrase:
+            found.append((phrase, "said X"))
+    captioned = _CAPTIONED.search(text)
+    if captioned:
+        found.append((captioned.group("who").strip(), "quotation captioned"))
+    for m in _APPOSITIVE.finditer(text):
+        who, aside = m.group("who").strip(), m.group("aside").strip()
+        if who[:1].islower() or who.split()[0] in ("The", "A", "An"):
+            # "The group responsible, Led by Donkeys, wrote": the aside is the name.
+            if re.fullmatch(r"(?:[A-Z][\w.'’\-]*|by|of|the|and|for)(?:\s+(?:[A-Z][\w.'’\-]*|by|of|the|and|for))*", aside):
+                found.append((aside, "X, …, said"))
+        found.append((who, "X, …, said"))
+    for m in _SUBJECT_VERB.finditer(text):
+        phrase = _noun_phrase_before(text, m.start())
+        if phrase:
+            found.append((phrase, "X said"))
+        before = text[: m.start()].rstrip()
+        if before.endswith(","):
+            # "Watson's attorney, Lanny Breuer, told …": the name just before the comma.
+            phrase = _noun_phrase_before(text, len(before) - 1)
+            if phrase:
+                found.append((phrase, "X said"))
+    return found
+
+
+def _opens_quote(text: str) -> bool:
+    return text.lstrip()[:1] in _QUOTE_OPEN + '"'
+
+
+def _still_open(text: str, inside: bool) -> bool:
+    """Whether a quotation is open after ``text``, given whether one was open before it.
+
+    A quotation that runs over several paragraphs reopens each with an opening mark and
+    closes only at its end, so inside a quotation a sentence keeps it open until a closing
+    mark ends it."""
+    opens = sum(text.count(c) for c in _QUOTE_OPEN)
+    closes = sum(text.count(c) for c in _QUOTE_CLOSE)
+    straight = text.count('"')
+    if not inside:
+        return opens > closes or straight % 2 == 1
+    if opens or closes:
+        return closes == 0 or opens > closes
+    if straight:
+        return straight % 2 == (1 if _opens_quote(text) else 0)
+    return True
+
+
+def attribute(source: Source) -> Attributions:
+    """The speaker the text gives for each sentence of ``source`` that has one (cached per
+    text: grounding asks for every claim)."""
+    return _attribute(tuple((s.id, s.text) for s in source.sentences))
+
+
+@lru_cache(maxsize=64)
+def _attribute(sentences: tuple[tuple[str, str], ...]) -> Attributions:
+    names = _Names(sentences)
+    result: dict[str, Attribution] = {}
+    last_person: Attribution | None = None
+    last_named_person: tuple[str, str] | None = None  # (name, sentence id)
+    last_body: Attribution | None = None
+    last_quoted: tuple[int, Attribution] | None = None
+    open_quote: Attribution | None = None
+    inside = False
+    previous_text = ""
+    for index, (sentence_id, text) in enumerate(sentences):
+        found: Attribution | None = None
+        for phrase, cue in _cues(_outside_quotes(text, inside)):
+            found = _resolve(
+                phrase, cue, sentence_id, names, last_person, last_named_person, last_body
+            )
+            if found is not None:
+                break
+        if found is None and inside and open_quote is not None:
+            found = Attribution(open_quote.speaker, open_quote.sentence_ids, "continued quotation")
+        elif found is None and previous_text.rstrip().endswith(":") and _opens_quote(text):
+            previous = result.get(sentences[index - 1][0])
+            if previous is not None:
+                found = Attribution(previous.speaker, previous.sentence_ids, "continued quotation")
+        elif found is None and _opens_quote(text) and last_quoted and index - last_quoted[0] <= 2:
+            # A bare quotation right after an attributed one: news style gives the
+            # speaker once and lets the next paragraphs of quotation follow.
+            earlier = last_quoted[1]
+            found = Attribution(earlier.speaker, earlier.sentence_ids, "continued quotation")
+        if found is not None:
+            result[sentence_id] = found
+            if _person_like(found.speaker):
+                last_person = found
+            elif found.speaker[:1].isupper():
+                last_body = found
+            if _QUOTED.search(text):
+                last_quoted = (index, found)
+        for name in names.by_sentence[index]:
+            full = names.canonical(name)
+            if _person_like(full):
+                last_named_person = (full, sentence_id)
+        inside = _still_open(text, inside)
+        if text.rstrip().endswith(":") and found is not None:
+            open_quote = found
+        elif inside:
+            open_quote = found or open_quote
+        else:
+            open_quote = None
+        previous_text = text
+    return Attributions(by_sentence=result, names=tuple(names.full))
+
+
+def _resolve(
+    phrase: str,
+    cue: str,
+    sentence_id: str,
+    names: _Names,
+    last_person: Attribution | None,
+    last_named_person: tuple[str, str] | None,
+    last_body: Attribution | None = None,
+) -> Attribution | None:
+    lowered = phrase.lower()
+    if lowered.split()[0] in _DETERMINERS:
+        # "His comments", "Their statement": a noun, not a speaker.
+        return None
+    if lowered in _PRONOUNS:
+        if _PRONOUNS[lowered] == "group" and lowered == "they" and last_body is not None:
+            return Attribution(last_body.speaker, last_body.sentence_ids, f"pronoun ({cue})")
+        if _PRONOUNS[lowered] != "person":
+            return None
+        if last_person is not None:
+            return Attribution(last_person.speaker, last_person.sentence_ids, f"pronoun ({cue})")
+        if last_named_person is not None:
+            return Attribution(last_named_person[0], (last_named_person[1],), f"pronoun ({cue})")
+        return None
+    generic = re.sub(r"^(?:the|a|an)\s+", "", lowered)
+    described = generic != lowered
+    if described and generic:
+        return _described(phrase, generic, cue, sentence_id, names, last_person, last_body)
+    words = re.findall(r"[\w’'\-]+", phrase)
+    proper = [w for w in words if w[:1].isupper() and name_key(w) not in TITLES]
+    if proper:
+        start = phrase.find(proper[0])
+        name = _after_titles(re.sub(r"['’]s$", "", phrase[start:].strip()))
+        full = names.canonical(name)
+        if not any(same_speaker(full, f) for f in names.full) and not _person_like(full):
+            # A capitalised phrase the article does not otherwise use as a name: keep it
+            # only if it reads like one (no verb-like lower-case words inside).
+            if re.search(r"\s[a-z]{4,}\s", f" {name} ") and " of " not in f" {name} ":
+                return None
+        return Attribution(full, (sentence_id,), cue)
+    if _GENERIC.match(lowered):
+        return Attribution(phrase, (sentence_id,), cue)
+    return None
+
+
+def _described(
+    phrase: str,
+    generic: str,
+    cue: str,
+    sentence_id: str,
+    names: _Names,
+    last_person: Attribution | None,
+    last_body: Attribution | None,
+) -> Attribution | None:
+    """A speaker the text describes instead of naming: "the PM", "the company", "a
+    coroner"."""
+    head = generic.split()[-1]
+    title = names.titled.get(generic) or names.titled.get(head)
+    if title and head in TITLES:
+        return Attribution(names.canonical(title), (sentence_id,), f"title ({cue})")
+    if generic in ("pm", "prime minister", "president", "minister") and last_person is not None:
+        return Attribution(last_person.speaker, last_person.sentence_ids, f"title ({cue})")
+    if last_body is not None and _BODY_NOUN.search(generic) and phrase.lower().startswith("the"):
+        # "The automaker said", "the company said": the body the article named before.
+        return Attribution(last_body.speaker, last_body.sentence_ids, f"description ({cue})")
+    if len(generic.split()) <= 5:
+        # The article's own words for an unnamed speaker ("A coroner", "The officer").
+        return Attribution(phrase, (sentence_id,), cue)
+    return None

@@ -1,0 +1,248 @@
+"""Which sentences are worth checking: what is never a claim, and a check-worthiness score.
+
+Every candidate claim, whoever proposed it (the model, or the library for a sentence the
+model left out), is scored from its cited sentences with signals the library computes
+itself: numbers, amounts, percentages and dates; named people and organisations; verbs of
+saying and of events and decisions; how central the sentence is to the article; and where
+it stands (news puts what matters first). Text that is never a claim — bylines,
+datelines, captions and credits, social handles and embedded-post boilerplate, URLs,
+navigation, questions, and rhetoric with nothing verifiable in it — is recognised by its
+shape and never becomes a claim.
+
+The weights are set by reason, not fitted: each signal adds a bounded amount, so no single
+one (a long list of names, say) can carry a sentence alone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from factcheck.entities import MentionKind, extract, fold
+from factcheck.models import Source
+
+__all__ = ["SentenceScore", "junk_reason", "score_sentences"]
+
+_WORD = re.compile(r"[\w'’]+")
+
+# Shapes of text that is never a claim. Each has a reason the reader is shown.
+_URL = re.compile(r"https?://|\bwww\.|\bt\.co/|pic\.twitter\.com|\b\w+\.(?:com|org|net|co\.uk)/\S")
+_HANDLE = re.compile(r"(?<![\w.])@\w{2,}")
+_EMBED_SIGNATURE = re.compile(
+    r"^[—–-]\s*.{0,80}\(@\w+\)|^[—–-]\s*\w[\w .]{0,40}\s+(?:January|February|March|April|May|"
+    r"June|July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}$"
+)
+_BYLINE = re.compile(
+    r"^(?:by\s+[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’\-]+"
+    r"(?:\s+[A-Z][\w.'’\-]+){0,3})*\s*(?:[,|—–-].{0,60})?$|(?:reporting|writing|editing|"
+    r"additional reporting|research) by\b|.{0,80}\bcontributed to this report\b|"
+    r"(?:updated|published|posted|last (?:updated|modified))\s*:?\s*\d|"
+    r"[A-Z][A-Z .,]{2,40}\((?:AP|Reuters|AFP|CNN|UPI|Bloomberg)\)\s*[—–-]?\s*$)",
+    re.IGNORECASE,
+)
+_CAPTION = re.compile(
+    r"^FILE\b\s*[-—–:]?|"
+    r"^(?:this (?:undated )?(?:handout )?(?:image|photo|picture)|(?:a |the )?(?:still|picture|"
+    r"image|photo|screenshot|footage) (?:from .{0,40})?shows)\b|"
+    r"\((?:L|R|C|left|right|centre|center|pictured)\)|"
+    r"\((?:AP |AFP |Reuters )?photo(?:graph)?\b|"
+    r"\b(?:getty images|ap photo|afp via getty|reuters/|/reuters|photo(?:graph)?:|"
+    r"image(?: source| caption)?:|picture:|credit:|file photo|media caption|photo credit|"
+    r"pictured(?: above| below| left| right)?[:,])",
+    re.IGNORECASE,
+)
+#: A photo credit ends a caption: the paragraph it closes is the caption.
+_CREDIT = re.compile(r"\((?:AP |AFP )?photo(?:graph)?\b[^)]*\)|\bAP Photo/|/AP\b", re.I)
+_NAVIGATION = re.compile(
+    r"^(?:read more|click here|sign up|subscribe|follow (?:us|him|her)|share this|"
+    r"advertisement|related(?: articles?| stories)?:|watch:|listen:|more on this story|"
+    r"all rights reserved|copyright|©|newsletter|see also|next article|previous article|"
+    r"download the app|this article (?:was|has been|is)\b|editor'?s note\b|"
+    r"we (?:may )?earn a commission|story continues|send this page|with files from|"
+    r"\(?also see\b|here'?s the latest\b|top editors\b|thanks for signing|loading\b|"
+    r"(?:explore|access|get|discover|download|follow|watch|listen to|sign up for|read)\s+"
+    r"(?:the|our|your|news|more|all|latest|us)\b|please use\b)",
+    re.IGNORECASE,
+)
+#: A line in capitals: a headline of another story, a section heading, a call to action.
+_SHOUTED = re.compile(r"^[^a-z]{12,}$")
+#: A heading in title case: every longer word capitalised, no full stop.
+_HEADING = re.compile(r"^(?:[A-Z0-9][\w'’\-]*|a|an|the|of|to|in|on|for|and|as|at|by)(?:\s+(?:[A-Z0-9][\w'’\-]*|a|an|the|of|to|in|on|for|and|as|at|by|is|are))+$")
+#: Stance without content: what someone thinks should happen.
+_RHETORIC = re.compile(
+    r"\b(?:need(?:s)? to|needed to|got to|have to|has to|should|must|ought to|"
+    r"(?:i|we) (?:do )?(?:think|believe|feel|hope|want|wish)|the more the better|"
+    r"let'?s|let us|(?:i|we)(?:'m|'re| am| are| were| was)?(?: really| incredibly| very| so| "
+    r"deeply| truly)? (?:disappointed|thankful|grateful|angry|shocked|happy|pleased|delighted|"
+    r"proud|saddened|devastated|excited|encouraged|heartbroken))\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|My|us)\b")
+#: Comment that opens with a connective and names nothing ("But questions remain.").
+_COMMENT = re.compile(r"^(?:and|but|or|so|now|yet|still|still,|here'?s)\b", re.IGNORECASE)
+
+_SAY = re.compile(
+    r"\b(?:said|says|told|added|stated|announced|claimed|warned|explained|argued|wrote|noted|"
+    r"insisted|described|revealed|urged|confirmed|denied|admitted|acknowledged|predicted|"
+    r"promised|vowed|declared|reported|testified|alleged|accused|pledged|according to|"
+    r"estimated|called for|called on)\b",
+    re.IGNORECASE,
+)
+_EVENT = re.compile(
+    r"\b(?:arrested|charged|convicted|sentenced|killed|died|dead|injured|wounded|elected|"
+    r"appointed|resigned|fired|sacked|launched|signed|approved|passed|rejected|voted|banned|"
+    r"announced|agreed|won|lost|invaded|attacked|struck|bombed|seized|raised|cut|rose|fell|"
+    r"increased|decreased|dropped|jumped|surged|plunged|closed|opened|released|published|"
+    r"filed|sued|ruled|fined|ordered|imposed|introduced|unveiled|began|started|ended|"
+    r"discovered|found|detained|evacuated|collapsed|destroyed|built|bought|sold|acquired|"
+    r"merged|hired|laid off|cancelled|canceled|postponed|suspended|blocked|confirmed|"
+    r"gathered|protested|dumped|spread|created|formed|became|held|hosted|met|visited|"
+    r"plans? to|will|would|pledged|deployed|sent|paid|spent|invested|earned|reached)\b",
+    re.IGNORECASE,
+)
+_STOP = frozenset(
+    (
+        "a an the and or but if of to in on at by for with from as is are was were be been "
+        "has have had it its this that these those he she they we i you his her their our "
+        "not no so than then there here which who whom what when where why how also into "
+        "out up down over about after before more most said says would will can could "
+        "should may might must just only very"
+    ).split()
+)
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in _WORD.findall(fold(text)) if w not in _STOP and len(w) > 2]
+
+
+def _outside_quotes(text: str) -> str:
+    return re.sub(r"“[^”]*”?|\"[^\"]*\"?|«[^»]*»?", " ", text)
+
+
+def junk_reason(text: str) -> str | None:
+    """Why ``text`` is never a claim, or None when it may be one."""
+    stripped = re.sub(r"^[\s—–-]+", "", text.strip())
+    words = _WORD.findall(stripped)
+    if _URL.search(stripped):
+        return "a link"
+    if _EMBED_SIGNATURE.search(stripped):
+        return "the signature of an embedded post"
+    if _HANDLE.search(stripped) and len(words) < 25:
+        return "a social-media handle"
+    if _BYLINE.search(stripped):
+        return "a byline, dateline or credit"
+    if _CAPTION.search(stripped):
+        return "a caption or photo credit"
+    if _NAVIGATION.search(stripped):
+        return "navigation or boilerplate"
+    if _SHOUTED.search(stripped):
+        return "a headline or heading in capitals"
+    if _HEADING.search(stripped):
+        return "a heading"
+    if len(words) < 4:
+        return "too short to state a fact"
+    bare = _outside_quotes(stripped).strip()
+    if stripped.endswith("?") and (not bare or bare.endswith("?")):
+        return "a question"
+    if _rhetoric_only(stripped):
+        return "rhetoric or opinion with nothing verifiable in it"
+    if _COMMENT.search(stripped) and len(words) < 15 and not _specific(stripped):
+        return "comment with nothing verifiable in it"
+    return None
+
+
+def _specific(text: str) -> bool:
+    """Whether ``text`` names anyone or states a number, amount or date."""
+    return bool(extract(text))
+
+
+def _rhetoric_only(text: str) -> bool:
+    """A statement of what should happen or what someone feels, with no number, date or
+    amount and no reported event outside the quotation: nothing a record could confirm."""
+    folded = text.replace("’", "'")
+    if not _RHETORIC.search(folded):
+        return False
+    quoted = "".join(re.findall(r"“[^”]*”?|\"[^\"]*\"?|«[^»]*»?", folded))
+    # Stance counts when it is the speaker's own (quoted, or in the first person);
+    # "the guidance says companies should…" reports a rule, which is checkable.
+    if not (_RHETORIC.search(quoted) or _FIRST_PERSON.search(folded)):
+        return False
+    kinds = {m.kind for m in extract(text)}
+    if kinds & {MentionKind.number, MentionKind.amount, MentionKind.percent, MentionKind.date}:
+        return False
+    bare = _outside_quotes(text)
+    # A reported event or decision outside the quotation ("X pledged to put troops…,
+    # but said Europe needs to do more") carries a checkable part.
+    return not (_EVENT.search(bare) and not _RHETORIC.search(bare.replace("’", "'")))
+
+
+@dataclass(frozen=True)
+class SentenceScore:
+    """Check-worthiness of one sentence: ``score`` in [0, 1], the signals behind it, and
+    ``junk`` (why it is never a claim) when it is not a candidate at all."""
+
+    sentence_id: str
+    score: float
+    signals: tuple[str, ...]
+    junk: str | None = None
+
+
+def score_sentences(source: Source) -> dict[str, SentenceScore]:
+    """Score every sentence of ``source`` (cached per text: grounding asks many times)."""
+    return _scores(tuple((s.id, s.text) for s in source.sentences))
+
+
+@lru_cache(maxsize=64)
+def _scores(sentences: tuple[tuple[str, str], ...]) -> dict[str, SentenceScore]:
+    bags = [_content(text) for _, text in sentences]
+    document = Counter(w for bag in bags for w in set(bag))
+    scores: dict[str, SentenceScore] = {}
+    for index, ((sentence_id, text), bag) in enumerate(zip(sentences, bags, strict=True)):
+        junk = junk_reason(text)
+        if junk is not None:
+            scores[sentence_id] = SentenceScore(sentence_id, 0.0, (), junk)
+            continue
+        kinds = Counter(m.kind for m in extract(text))
+        signals: list[str] = []
+        total = 0.0
+        if kinds[MentionKind.number] or kinds[MentionKind.amount] or kinds[MentionKind.percent]:
+            total += 0.2
+            signals.append("number")
+        if kinds[MentionKind.date]:
+            total += 0.1
+            signals.append("date")
+        if kinds[MentionKind.name]:
+            total += 0.1 * min(kinds[MentionKind.name], 2)
+            signals.append("names")
+        if _SAY.search(text):
+            total += 0.1
+            signals.append("attribution")
+        if _EVENT.search(_outside_quotes(text)):
+            total += 0.1
+            signals.append("event")
+        # Central: its words recur in the rest of the article (what the story is about).
+        unique = set(bag)
+        if unique:
+            shared = sum(1 for w in unique if document[w] > 1) / len(unique)
+            total += 0.15 * shared
+        # Position: news writing puts what matters first.
+        position = 1.0 / (1.0 + index / 4.0)
+        total += 0.25 * position
+        if index == 0:
+            signals.append("lede")
+        if len(bag) < 5:
+            total -= 0.1
+        if _RHETORIC.search(text.replace("’", "'")):
+            total -= 0.1
+            signals.append("stance")
+        scores[sentence_id] = SentenceScore(
+            sentence_id, max(0.01, min(1.0, total)), tuple(signals)
+        )
+    return scores
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))

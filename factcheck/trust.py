@@ -1,0 +1,371 @@
+"""The trust layer: what a reader gets, made right whatever the model wrote.
+
+Runs after grounding, on every report, for every endpoint:
+
+1. candidates — the model's grounded claims, plus one candidate for every sentence the
+   model left out, so a model that skips a fact cannot hide it;
+2. never a claim — a candidate whose cited sentences are all bylines, captions, handles,
+   links, navigation, questions or empty rhetoric is dropped, whoever proposed it;
+3. who says it — the speaker comes from the text (:mod:`factcheck.attribution`); the
+   model's speaker stays only when the text bears it out;
+4. self-contained — a statement that opens with "He", "His", "They" or "That" gets the
+   person the article named, or the sentence it points back to;
+5. ranked — scored for check-worthiness (:mod:`factcheck.selection`), best first, within
+   the ``max_claims`` budget;
+6. key points — one idea each, at most two sentences of source text when the model's fail
+   grounding, no sentence in two points, no junk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from factcheck.attribution import Attributions, attribute, same_speaker
+from factcheck.grounding import UNGROUNDED, pin
+from factcheck.models import Claim, ClaimType, Flag, FlagKind, KeyPoint, Source
+from factcheck.selection import SentenceScore, score_sentences
+
+__all__ = ["DEFAULT_MAX_CLAIMS", "choose_key_points", "select_claims"]
+
+#: Claims a fact-checker can work through; ``max_claims=None`` returns every candidate.
+DEFAULT_MAX_CLAIMS = 12
+#: Most key points a report shows.
+MAX_KEY_POINTS = 5
+#: About two sentences: a longer key point is not one idea.
+KEY_POINT_WORDS = 45
+
+_PERSON_PRONOUN = re.compile(r"^(?P<word>He|She|His|Her)\b(?P<rest>.*)$", re.DOTALL)
+_BACK_REFERENCE = re.compile(
+    r"^(?:They|Their|Them|It|Its|This|That|These|Those|The move|The decision|The comments|"
+    r"Such|Both|The pair|The two|The group|The company|The firm|The agency)\b"
+)
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _scores_for(scores: dict[str, SentenceScore], ids: Iterable[str]) -> list[SentenceScore]:
+    return [scores[i] for i in ids if i in scores]
+
+
+def _library_candidate(source: Source, sentence_id: str) -> Claim:
+    sentence = source.sentence(sentence_id)
+    text = sentence.text if sentence is not None else ""
+    return Claim.model_validate(
+        {
+            "statement": text,
+            "origin": "source",
+            "type": ClaimType.other,
+            "checkable": True,
+            **pin(source, [sentence_id]),
+        }
+    )
+
+
+def _drop_junk(
+    source: Source, claim: Claim, scores: dict[str, SentenceScore], item: str
+) -> tuple[Claim | None, Flag | None]:
+    """Without its junk sentences: None when nothing checkable is left."""
+    junk = [s for s in _scores_for(scores, claim.sentence_ids) if s.junk is not None]
+    if not junk:
+        return claim, None
+    kept = [i for i in claim.sentence_ids if scores.get(i) is None or scores[i].junk is None]
+    flag = Flag(
+        kind=FlagKind.not_a_claim,
+        message=f"{', '.join(s.sentence_id for s in junk)} is never a claim: {junk[0].junk}",
+        span=claim.statement[:200],
+        item=item,
+    )
+    if not kept:
+        return None, flag
+    update: dict[str, object] = {**pin(source, kept), "flags": [*claim.flags, flag]}
+    if claim.origin == "source":
+        update["statement"] = " ".join(s.text for s in pin_spans(source, kept))
+    return claim.model_copy(update=update), None
+
+
+def pin_spans(source: Source, ids: Sequence[str]) -> list[object]:
+    found = [source.sentence(i) for i in ids]
+    return [s for s in found if s is not None]
+
+
+def _attribute(claim: Claim, attributions: Attributions, repair: bool, item: str) -> Claim:
+    """The speaker the text gives for the claim's sentences; the model's stays only when
+    the text names the same person."""
+    text_speaker = None
+    for sentence_id in claim.sentence_ids:
+        found = attributions.get(sentence_id)
+        if found is not None:
+            text_speaker = found
+            break
+    model_speaker = claim.speaker
+    if text_speaker is None:
+        if model_speaker is None:
+            return claim
+        flag = Flag(
+            kind=FlagKind.speaker_replaced,
+            message=f"the text does not attribute this statement to {model_speaker!r}",
+            span=model_speaker,
+            expected="a speaker the cited text names",
+            item=item,
+        )
+        update: dict[str, object] = {"flags": [*claim.flags, flag]}
+        if repair:
+            update["speaker"] = None
+        return claim.model_copy(update=update)
+    update = {"speaker_ids": list(text_speaker.sentence_ids)}
+    if model_speaker is not None and same_speaker(model_speaker, text_speaker.speaker):
+        update["speaker"] = text_speaker.speaker
+        return claim.model_copy(update=update)
+    if model_speaker is not None:
+        update["flags"] = [
+            *claim.flags,
+            Flag(
+                kind=FlagKind.speaker_replaced,
+                message=f"the text gives {text_speaker.speaker!r} as the speaker "
+                f"({text_speaker.cue}), not {model_speaker!r}",
+                span=model_speaker,
+                expected=text_speaker.speaker,
+                item=item,
+            ),
+        ]
+        if not repair:
+            return claim.model_copy(update=update)
+    update["speaker"] = text_speaker.speaker
+    return claim.model_copy(update=update)
+
+
+def _person_before(source: Source, attributions: Attributions, sentence_id: str) -> str | None:
+    """The person a leading "He"/"She" points back to: the speaker of this sentence when
+    the text resolved one, else the last person the preceding sentences named."""
+    found = attributions.get(sentence_id)
+    if found is not None and len(found.speaker.split()) >= 2:
+        return found.speaker
+    index = next((k for k, s in enumerate(source.sentences) if s.id == sentence_id), None)
+    if index is None:
+        return None
+    for previous in reversed(source.sentences[max(0, index - 3) : index]):
+        earlier = attributions.get(previous.id)
+        if earlier is not None and len(earlier.speaker.split()) >= 2:
+            return earlier.speaker
+        for name in attributions.names:
+            if len(name.split()) >= 2 and name in previous.text:
+                return name
+        for name in attributions.names:
+            surname = name.split()[-1]
+            if len(name.split()) >= 2 and re.search(rf"\b{re.escape(surname)}\b", previous.text):
+                return name
+    return None
+
+
+def _self_contained(
+    source: Source,
+    claim: Claim,
+    attributions: Attributions,
+    scores: dict[str, SentenceScore],
+    item: str,
+) -> Claim:
+    """Resolve a leading pronoun: "He said" → "Keir Starmer said", "His comments" →
+    "Keir Starmer's comments"; a statement that points back ("That led to…") takes the
+    sentence before it as context. The quote keeps the verbatim source either way."""
+    statement = claim.statement.lstrip("“\"'‘ ")
+    person = _PERSON_PRONOUN.match(statement)
+    if person and claim.sentence_ids:
+        name = _person_before(source, attributions, claim.sentence_ids[0])
+        if name is not None:
+            word = person.group("word")
+            replacement = f"{name}'s" if word in ("His",) else name
+            if word == "Her" and not re.match(r"^\s+(?:said|says|told|added)\b", person["rest"]):
+                replacement = f"{name}'s"
+            rewritten = replacement + person.group("rest")
+            flag = Flag(
+                kind=FlagKind.pronoun_resolved,
+                message=f"{word!r} resolved to {name!r}, the person the article names before it",
+                span=word,
+                expected=name,
+                item=item,
+            )
+            return claim.model_copy(
+                update={"statement": rewritten, "flags": [*claim.flags, flag]}
+            )
+    if (person or _BACK_REFERENCE.match(statement)) and claim.sentence_ids:
+        first = claim.sentence_ids[0]
+        index = next((k for k, s in enumerate(source.sentences) if s.id == first), 0)
+        if index > 0:
+            previous = source.sentences[index - 1]
+            usable = scores.get(previous.id) is None or scores[previous.id].junk is None
+            if usable and not _BACK_REFERENCE.match(previous.text):
+                ids = [previous.id, *claim.sentence_ids]
+                statement_text = (
+                    f"{previous.text} {claim.statement}"
+                    if claim.origin == "source"
+                    else claim.statement
+                )
+                flag = Flag(
+                    kind=FlagKind.pronoun_resolved,
+                    message=f"opens with {statement.split()[0]!r}, which points back: "
+                    f"{previous.id} is added for context",
+                    span=statement.split()[0],
+                    expected=previous.id,
+                    item=item,
+                )
+                return claim.model_copy(
+                    update={
+                        **pin(source, ids),
+                        "statement": statement_text,
+                        "flags": [
+                            *(f for f in claim.flags if f.kind is not FlagKind.unresolved_pronoun),
+                            flag,
+                        ],
+                    }
+                )
+    return claim
+
+
+def _claim_score(claim: Claim, scores: dict[str, SentenceScore]) -> float:
+    cited = _scores_for(scores, claim.sentence_ids)
+    base = max((s.score for s in cited), default=0.0)
+    if not claim.checkable or claim.type is ClaimType.opinion:
+        base *= 0.8
+    if any(f.kind in UNGROUNDED for f in claim.flags) and claim.origin == "model":
+        base *= 0.8
+    return round(max(0.01, min(1.0, base)), 3)
+
+
+def select_claims(
+    source: Source,
+    claims: list[Claim],
+    *,
+    max_claims: int | None = DEFAULT_MAX_CLAIMS,
+    repair: bool = True,
+) -> tuple[list[Claim], int, list[Flag]]:
+    """The claims a reader gets, best first with ``score`` and ``rank``; the number of
+    candidates considered; and flags for proposed claims that were never claims."""
+    scores = score_sentences(source)
+    attributions = attribute(source)
+    cited = {i for claim in claims for i in claim.sentence_ids}
+    candidates = list(claims)
+    candidates += [
+        _library_candidate(source, s.id)
+        for s in source.sentences
+        if s.id not in cited and scores[s.id].junk is None
+    ]
+    dropped: list[Flag] = []
+    kept: list[Claim] = []
+    for index, claim in enumerate(candidates):
+        item = f"candidate {index}"
+        cleaned, flag = _drop_junk(source, claim, scores, item)
+        if cleaned is None:
+            if flag is not None and claim.origin == "model":
+                dropped.append(flag)
+            continue
+        if repair:
+            cleaned = _self_contained(source, cleaned, attributions, scores, item)
+        cleaned = _attribute(cleaned, attributions, repair, item)
+        kept.append(cleaned.model_copy(update={"score": _claim_score(cleaned, scores)}))
+    kept = _without_covered(kept)
+    order = sorted(
+        range(len(kept)),
+        key=lambda k: (-kept[k].score, _first_index(kept[k]), k),
+    )
+    ranked = [kept[k] for k in order]
+    if max_claims is not None:
+        ranked = ranked[:max_claims]
+    result = [
+        claim.model_copy(
+            update={
+                "rank": rank,
+                "flags": [f.model_copy(update={"item": f"claim {rank - 1}"}) for f in claim.flags],
+            }
+        )
+        for rank, claim in enumerate(ranked, start=1)
+    ]
+    return result, len(kept), dropped
+
+
+def _without_covered(claims: list[Claim]) -> list[Claim]:
+    """Drop a source-worded claim whose sentences another claim already cites in full
+    (a sentence taken in as context for the next one is not a second claim)."""
+    kept = []
+    for k, claim in enumerate(claims):
+        ids = set(claim.sentence_ids)
+        covered = claim.origin == "source" and any(
+            j != k and ids < set(other.sentence_ids) for j, other in enumerate(claims)
+        )
+        if not covered:
+            kept.append(claim)
+    return kept
+
+
+def _first_index(claim: Claim) -> int:
+    return min((int(i[1:]) for i in claim.sentence_ids if i[1:].isdigit()), default=0)
+
+
+def choose_key_points(
+    source: Source, points: list[KeyPoint], *, repair: bool = True
+) -> list[KeyPoint]:
+    """Key points that summarise: the model's where they hold, each one idea; where a
+    model point failed grounding (or there are none) the most central sentences, at most
+    two per point, never a sentence in two points, never junk."""
+    scores = score_sentences(source)
+    attributions = attribute(source)
+    used: set[str] = set()
+    chosen: list[KeyPoint] = []
+    for point in points:
+        ids = [i for i in point.sentence_ids if scores.get(i) is None or scores[i].junk is None]
+        ids = [i for i in ids if i not in used]
+        if not ids:
+            continue
+        if point.origin == "model":
+            used.update(ids)
+            chosen.append(point.model_copy(update={"sentence_ids": ids}))
+            continue
+        if not repair:
+            chosen.append(point)
+            continue
+        best = max(ids, key=lambda i: (scores[i].score if i in scores else 0.0))
+        chosen.append(_source_point(source, best, attributions, point.flags))
+        used.add(best)
+        if len(chosen) >= MAX_KEY_POINTS:
+            break
+    if chosen:
+        return chosen
+    # The lede first: news writing puts the story's summary in its first sentence.
+    ranked = sorted(
+        (s for s in source.sentences if scores[s.id].junk is None),
+        key=lambda s: (s.id != _lede(source, scores), -scores[s.id].score),
+    )
+    wanted = min(MAX_KEY_POINTS, max(1, -(-len(ranked) // 3)))
+    for sentence in ranked:
+        if len(chosen) >= wanted:
+            break
+        if sentence.id in used or _words(sentence.text) > KEY_POINT_WORDS:
+            continue
+        chosen.append(_source_point(source, sentence.id, attributions, []))
+        used.add(sentence.id)
+    return sorted(chosen, key=lambda p: _first_index_ids(p.sentence_ids))
+
+
+def _lede(source: Source, scores: dict[str, SentenceScore]) -> str | None:
+    return next((s.id for s in source.sentences if scores[s.id].junk is None), None)
+
+
+def _first_index_ids(ids: list[str]) -> int:
+    return min((int(i[1:]) for i in ids if i[1:].isdigit()), default=0)
+
+
+def _source_point(
+    source: Source, sentence_id: str, attributions: Attributions, flags: list[Flag]
+) -> KeyPoint:
+    sentence = source.sentence(sentence_id)
+    text = sentence.text if sentence is not None else ""
+    claim = Claim(statement=text, origin="source", sentence_ids=[sentence_id])
+    resolved = _self_contained(source, claim, attributions, {}, "key point")
+    return KeyPoint(
+        text=resolved.statement,
+        sentence_ids=resolved.sentence_ids or [sentence_id],
+        origin="source",
+        flags=[*flags, *resolved.flags],
+    )
