@@ -76,6 +76,10 @@ MIN_OVERLAP = 0.25
 NO_CANDIDATES = "no evidence sentence shares a content word with the claim; the model was not asked"
 NO_ANSWER = "the model returned no verdict for this claim"
 VERBATIM = "the evidence states the claim word for word; the model was not asked"
+NO_FINDING = (
+    "the evidence neither states every word and figure of the claim nor differs from it in "
+    "a value, negation or direction"
+)
 NO_RULE = (
     "the candidate sentences neither state the claim's names, figures and words nor differ "
     "from it in one value or negation; the model was not asked"
@@ -585,8 +589,8 @@ def decide(
     safeguard = decision.safeguard
     if out is None and decision.label is VerdictLabel.not_enough_info and safeguard is None:
         safeguard = NO_ANSWER if asked else NO_RULE
-    if out is None and not rationale:
-        rationale = safeguard or ""
+    if not rationale:
+        rationale = safeguard or NO_FINDING
     decided = decision.label is not VerdictLabel.not_enough_info
     verdict = Verdict(
         claim_index=item_index,
