@@ -78,3 +78,64 @@ def test_invalid_utf8_and_binary_are_input_errors() -> None:
 def test_non_text_is_an_input_error() -> None:
     with pytest.raises(InputError, match="expected text"):
         make_source(42)  # type: ignore[arg-type]
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Titles and initials before a name never end a sentence.
+        (
+            "Gen. Milley met Sen. J. K. Smith. They spoke.",
+            ["Gen. Milley met Sen. J. K. Smith.", "They spoke."],
+        ),
+        # An abbreviation ends a sentence before a capital, not before a number or lower case.
+        (
+            "Shares of Acme Corp. fell. Apple Inc. The end.",
+            ["Shares of Acme Corp. fell.", "Apple Inc.", "The end."],
+        ),
+        (
+            "It sold item no. 5 on Jan. 5 at 10 a.m. The rest.",
+            ["It sold item no. 5 on Jan. 5 at 10 a.m.", "The rest."],
+        ),
+        # "U.S." ends a sentence only before a word that starts one.
+        ("He lives in the U.S. The move was new.", ["He lives in the U.S.", "The move was new."]),
+        ("The U.S. Senate voted.", ["The U.S. Senate voted."]),
+        # Punctuation inside a quotation or brackets ends nothing, unless the quotation
+        # closes on it before a capital.
+        ('He said "Stop. Now." and left.', ['He said "Stop. Now." and left.']),
+        ("“We won.” The crowd cheered.", ["“We won.”", "The crowd cheered."]),
+        (
+            "The vote (held on Jan. 5. Or so.) passed.",
+            ["The vote (held on Jan. 5. Or so.) passed."],
+        ),
+        # An ellipsis ends a sentence only before a capital; "!" before lower case is no end.
+        ("Wait... no. Then... Nothing.", ["Wait... no.", "Then...", "Nothing."]),
+        ("Wow! she said. Really? Yes.", ["Wow! she said.", "Really?", "Yes."]),
+        # Numbered lines keep their number.
+        ("1. Buy milk", ["1. Buy milk"]),
+        ("10. Bob Jungels (Lux)", ["10. Bob Jungels (Lux)"]),
+        # A bracket that opens a sentence before a capital stands alone, as in pysbd.
+        ("(AP) The storm hit.", ["(AP)", "The storm hit."]),
+    ],
+)
+def test_boundaries_follow_pysbds_rules(text: str, expected: list[str]) -> None:
+    assert _sentences(text) == expected
+
+
+def test_every_boundary_follows_ending_punctuation() -> None:
+    text = (
+        "Mr. Brown paid £3.5m on 24 Feb. 2022 to U.K. firms. “Never again,” he said! "
+        "Costs rose 5.5% (see p. 4). Was it worth it? Time will tell…"
+    )
+    spans = sentence_spans(text)
+    assert [text[s:e] for s, e in spans] == [
+        "Mr. Brown paid £3.5m on 24 Feb. 2022 to U.K. firms.",
+        "“Never again,” he said!",
+        "Costs rose 5.5% (see p. 4).",
+        "Was it worth it?",
+        "Time will tell…",
+    ]
