@@ -35,9 +35,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
@@ -66,6 +66,9 @@ from factcheck.prompts import render
 from factcheck.schema import ChunkOutput, ReduceOutput
 from factcheck.text import make_source
 from factcheck.tokens import count_tokens
+
+if TYPE_CHECKING:
+    from factcheck.endpoint import AnyClient
 
 logger = logging.getLogger(__name__)
 
@@ -433,3 +436,82 @@ def _read_lines(path: str | Path) -> Iterator[dict[str, Any]]:
         if not isinstance(line, dict):
             raise InputError(f"{path} line {number} is not a JSON object")
         yield line
+
+
+def run(
+    requests: str | Path,
+    output: str | Path,
+    *,
+    client: AnyClient | None = None,
+    max_concurrency: int = 4,
+) -> int:
+    """Send every line of a request file to an OpenAI-compatible endpoint and write the
+    answers in the Batch API's output format; returns the number of lines.
+
+    For servers that have no batch engine (llama.cpp, Ollama) and to try a batch before
+    sending it to OpenAI. ``client``: an ``openai`` client (sync or async); without one,
+    the endpoint :func:`factcheck.summarise` would use. Like a batch engine it makes one
+    attempt per line, with no retry and no re-ask: a failed line is written with its status
+    or error and becomes its article's typed error when read back.
+    """
+    from factcheck.pipeline import run_sync
+
+    if max_concurrency < 1:
+        raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
+    return run_sync(_run(requests, output, client, max_concurrency))
+
+
+async def _run(
+    requests: str | Path, output: str | Path, client: AnyClient | None, max_concurrency: int
+) -> int:
+    import asyncio
+
+    from factcheck.endpoint import resolve
+
+    endpoint = resolve(client=client)
+    lines = list(_read_lines(requests))
+    limit = asyncio.Semaphore(max_concurrency)
+
+    async def answer(number: int, line: dict[str, Any]) -> str:
+        async with limit:
+            result = await _send_line(endpoint.client, endpoint.is_async, line)
+        result = {"id": f"batch_req_{number}", "custom_id": line.get("custom_id"), **result}
+        return json.dumps(result, ensure_ascii=False)
+
+    answers = await asyncio.gather(*(answer(n, line) for n, line in enumerate(lines)))
+    return _write_lines(output, answers)
+
+
+async def _send_line(client: AnyClient, is_async: bool, line: dict[str, Any]) -> dict[str, Any]:
+    """One request line → the ``response``/``error`` fields of its output line."""
+    import asyncio
+
+    from openai import APIStatusError, OpenAIError
+
+    body = line.get("body")
+    if line.get("url") != URL or not isinstance(body, dict):
+        message = f"not a {URL} request line"
+        return {"response": None, "error": {"code": "invalid_request", "message": message}}
+    # Typed as a plain callable: the sync and async clients' overloads differ only in
+    # whether the result is awaited, which is_async decides.
+    create: Callable[..., Any] = client.chat.completions.with_raw_response.create
+    request_id: str | None = None
+    try:
+        raw = await create(**body) if is_async else await asyncio.to_thread(create, **body)
+        status, data = raw.http_response.status_code, raw.http_response.json()
+        request_id = raw.http_response.headers.get("x-request-id")
+    except APIStatusError as exc:
+        status, data = exc.status_code, _json_or_text(exc.response)
+    except (OpenAIError, ValueError) as exc:
+        return {"response": None, "error": {"code": type(exc).__name__, "message": str(exc)}}
+    return {
+        "response": {"status_code": status, "request_id": request_id, "body": data},
+        "error": None,
+    }
+
+
+def _json_or_text(response: Any) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return {"error": {"message": response.text[:500]}}

@@ -5,17 +5,18 @@
     factcheck summarise INPUT                 headline, key points, claims, flags
     factcheck verify INPUT [--evidence FILE]  … and a verdict per claim
     factcheck check-summary INPUT SUMMARY     is each sentence of SUMMARY supported by INPUT?
-    factcheck export INPUT --claimreview --url URL --publisher NAME   schema.org JSON-LD
+    factcheck export INPUT --url URL --publisher NAME   schema.org ClaimReview JSON-LD
 
 INPUT is a text or HTML file, ``-`` for standard input, an ``http(s)://`` URL (fetched: the
 only network use of the command line that is not a model call), or the JSON a previous
-command printed (a report, or a report with verdicts), which then costs no model call.
-Output is readable Markdown on a terminal and JSON when piped; ``--format`` chooses (``html``
-writes a standalone page).
+command printed (a report, or a report with verdicts), which then costs no model call; other
+JSON is an input error. Output is readable Markdown on a terminal and JSON when piped;
+``--format`` chooses (``html`` writes a standalone page; ``export`` writes ClaimReview).
 
-Exit codes: 0 ok; 1 input error (unreadable file or URL, empty article, bad arguments);
-2 model error (a call failed after retries and the re-ask); 3 configuration or other error
-(no model available, an ``--offline`` cache miss, an unusable cache folder); 130 interrupted.
+Exit codes: 0 ok; 1 input error (unreadable file or URL, empty article, JSON that is not a
+report, bad arguments); 2 model error (a call failed after retries and the re-ask);
+3 configuration or other error (no model available, an ``--offline`` cache miss, an unusable
+cache folder); 4 ``check-summary --fail-on`` and the summary fails; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,19 +32,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from factcheck.errors import CacheMissError, FactcheckError, InputError, ModelError
+from factcheck.settings import Settings, using
 
 if TYPE_CHECKING:
-    from factcheck.endpoint import AnyClient
     from factcheck.models import Report, SummaryCheck, Verdict
 
-EXIT_OK, EXIT_INPUT, EXIT_MODEL, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_INPUT, EXIT_MODEL, EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 EXIT_CODES = """exit codes:
   0    ok
-  1    input error: unreadable file or URL, empty article, bad arguments
+  1    input error: unreadable file or URL, empty article, JSON that is not a report,
+       bad arguments
   2    model error: a model call failed after retries and the re-ask
   3    configuration or other error: no model available, --offline cache miss, cache folder
+  4    check failed: check-summary --fail-on and the summary fails the check
   130  interrupted"""
+
+#: What a JSON INPUT must be, said in every error about one.
+EXPECTED_JSON = (
+    "expected a report (the JSON `factcheck summarise` prints) or a report with verdicts "
+    "(the JSON `factcheck verify` prints)"
+)
 
 INPUT_HELP = (
     "a text or HTML file, - for standard input, an http(s) URL, or JSON printed by a "
@@ -83,10 +91,25 @@ def _model_options() -> _Parser:
     return parent
 
 
-def _format_option(parser: argparse.ArgumentParser) -> None:
+#: The output formats of each command (``--format``); the README lists the same.
+FORMATS = {
+    "summarise": ("json", "markdown", "html"),
+    "verify": ("json", "markdown", "html"),
+    "check-summary": ("json", "markdown", "html"),
+    "export": ("claimreview",),
+}
+
+
+def _format_option(parser: argparse.ArgumentParser, command: str) -> None:
+    formats = FORMATS[command]
+    if len(formats) == 1:
+        parser.add_argument(
+            "--format", choices=formats, default=formats[0], help=f"output format ({formats[0]})"
+        )
+        return
     parser.add_argument(
         "--format",
-        choices=["json", "markdown", "html"],
+        choices=formats,
         default=None,
         help="output format (default: markdown on a terminal, JSON when piped)",
     )
@@ -117,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     summarise.add_argument("input", help=INPUT_HELP)
     summarise.add_argument("--chunk-tokens", type=int, help="article tokens per model call")
-    _format_option(summarise)
+    _format_option(summarise, "summarise")
 
     verify = commands.add_parser(
         "verify",
@@ -134,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         help="check the claims against this document instead of the article (repeatable)",
     )
     verify.add_argument("--chunk-tokens", type=int, help="article tokens per model call")
-    _format_option(verify)
+    _format_option(verify, "verify")
 
     check = commands.add_parser(
         "check-summary",
@@ -148,7 +171,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--no-model", action="store_true", help="deterministic checks only: no model call"
     )
-    _format_option(check)
+    check.add_argument(
+        "--fail-on",
+        choices=["inconsistent", "contradicted"],
+        help="exit 4 when the summary is inconsistent (any sentence not supported) or has a "
+        "contradicted sentence; the result is printed either way",
+    )
+    _format_option(check, "check-summary")
 
     export = commands.add_parser(
         "export",
@@ -158,9 +187,9 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     export.add_argument("input", help=INPUT_HELP)
-    export.add_argument(
-        "--claimreview", action="store_true", required=True, help="ClaimReview JSON-LD"
-    )
+    _format_option(export, "export")
+    # Kept so that earlier scripts still run: ClaimReview is what export writes.
+    export.add_argument("--claimreview", action="store_true", help=argparse.SUPPRESS)
     export.add_argument("--url", help="the article's URL (default: INPUT when it is a URL)")
     export.add_argument("--publisher", required=True, help="who publishes the review")
     export.add_argument("--article-date", help="the article's date (ISO 8601)")
@@ -193,15 +222,20 @@ def _read_bytes(path: str) -> bytes:
 
 
 def _saved(data: bytes) -> _Input | None:
-    """A report (or report + verdicts) printed by an earlier command, or None."""
-    if not data.lstrip().startswith(b"{"):
+    """A report (or report + verdicts) printed by an earlier command; None for anything that
+    is not JSON (an article). JSON of any other shape is an :class:`InputError`: taking it
+    for an article would summarise the JSON text itself."""
+    if data.lstrip()[:1] not in (b"{", b"["):
         return None
     try:
         value = json.loads(data)
     except ValueError:
-        return None
-    if not isinstance(value, dict):
-        return None
+        return None  # text that merely starts with a bracket
+    if isinstance(value, list):
+        what = "a list"
+        if value and all(isinstance(v, dict) and v.get("@type") == "ClaimReview" for v in value):
+            what = "a list of ClaimReview documents (`factcheck export` output)"
+        raise InputError(f"the JSON is {what}; {EXPECTED_JSON}")
     from pydantic import ValidationError
 
     from factcheck.models import Report, Verdict
@@ -215,8 +249,13 @@ def _saved(data: bytes) -> _Input | None:
         if "source" in value and "claims" in value:
             return _Input(report=Report.model_validate(value))
     except ValidationError as exc:
-        raise InputError(f"the JSON is not a factcheck report: {exc.errors()[0]['msg']}") from None
-    return None
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(
+            f"the JSON is not a factcheck report ({where}: {first['msg']}); {EXPECTED_JSON}"
+        ) from None
+    keys = ", ".join(sorted(str(k) for k in value)[:6]) or "none"
+    raise InputError(f"the JSON is not a factcheck report (keys: {keys}); {EXPECTED_JSON}")
 
 
 def _load(argument: str) -> _Input:
@@ -240,33 +279,18 @@ def _text(argument: str) -> str:
     return article_text(_read_bytes(argument), html=False)
 
 
-@contextmanager
-def _offline(enabled: bool) -> Iterator[None]:
-    if not enabled:
-        yield
-        return
-    saved = os.environ.get("FACTCHECK_OFFLINE")
-    os.environ["FACTCHECK_OFFLINE"] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("FACTCHECK_OFFLINE", None)
-        else:
-            os.environ["FACTCHECK_OFFLINE"] = saved
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings, read once, with the command line's options on top."""
+    settings = Settings.from_env()
+    if args.offline:
+        settings = settings.with_(offline=True, offline_source="the --offline option")
+    if args.base_url:
+        # --base-url names the endpoint; OPENAI_API_KEY still supplies its key, if any.
+        settings = settings.with_(base_url=args.base_url)
+    return settings
 
 
-def _client(args: argparse.Namespace) -> AnyClient | None:
-    if not args.base_url:
-        return None
-    from openai import AsyncOpenAI
-
-    # Local servers need no key; the SDK insists on one.
-    key = os.environ.get("OPENAI_API_KEY") or "not-needed"
-    return AsyncOpenAI(base_url=args.base_url, api_key=key)
-
-
-def _report(loaded: _Input, args: argparse.Namespace, client: AnyClient | None) -> Report:
+def _report(loaded: _Input, args: argparse.Namespace) -> Report:
     if loaded.report is not None:
         return loaded.report
     from factcheck.pipeline import summarise
@@ -274,73 +298,95 @@ def _report(loaded: _Input, args: argparse.Namespace, client: AnyClient | None) 
     return summarise(
         loaded.text or "",
         model=args.model,
-        client=client,
         cache=not args.no_cache,
         chunk_tokens=getattr(args, "chunk_tokens", None),
         progress=False if args.no_progress else None,
     )
 
 
-def _verdicts(
-    loaded: _Input, report: Report, args: argparse.Namespace, client: AnyClient | None
-) -> list[Verdict]:
+def _verdicts(loaded: _Input, report: Report, args: argparse.Namespace) -> list[Verdict]:
     if loaded.verdicts is not None and not args.evidence:
         return loaded.verdicts
     from factcheck import verify
 
     evidence = [_text(path) for path in args.evidence] if args.evidence else None
     verdicts: list[Verdict] = verify(
-        report, evidence=evidence, model=args.model, client=client, cache=not args.no_cache
+        report, evidence=evidence, model=args.model, cache=not args.no_cache
     )
     return verdicts
 
 
-def _run(args: argparse.Namespace) -> str:
+@dataclass
+class _Outcome:
+    output: str
+    #: Why the command fails although it produced its output (``--fail-on``), or None.
+    failure: str | None = None
+
+
+def _run(args: argparse.Namespace) -> _Outcome:
     from factcheck import display, export
 
-    client = _client(args)
     loaded = _load(args.input)
-    fmt = getattr(args, "format", None) or ("markdown" if sys.stdout.isatty() else "json")
+    fmt = args.format or ("markdown" if sys.stdout.isatty() else "json")
     if args.command in ("summarise", "summarize"):
-        report = _report(loaded, args, client)
+        report = _report(loaded, args)
         if fmt == "json":
-            return export.report_to_json(report) + "\n"
+            return _Outcome(export.report_to_json(report) + "\n")
         if fmt == "html":
-            return display.report_page(report)
-        return export.report_to_markdown(report)
+            return _Outcome(display.report_page(report))
+        return _Outcome(export.report_to_markdown(report))
     if args.command == "verify":
-        report = _report(loaded, args, client)
-        verdicts = _verdicts(loaded, report, args, client)
+        report = _report(loaded, args)
+        verdicts = _verdicts(loaded, report, args)
         if fmt == "json":
-            return _verified_json(report, verdicts)
+            return _Outcome(_verified_json(report, verdicts))
         if fmt == "html":
-            return display.report_page(report, verdicts)
-        return verdicts_markdown(report, verdicts)
+            return _Outcome(display.report_page(report, verdicts))
+        return _Outcome(verdicts_markdown(report, verdicts))
     if args.command == "check-summary":
-        from factcheck.summary_check import check_summary
+        return _check_summary(loaded, args, fmt)
+    return _Outcome(_export(loaded, args))
 
-        source = loaded.report.source if loaded.report is not None else loaded.text or ""
-        check = check_summary(
-            source,
-            _text(args.summary),
-            model=args.model,
-            client=client,
-            use_model=not args.no_model,
-            cache=not args.no_cache,
-        )
-        if fmt == "json":
-            return check.model_dump_json(indent=2) + "\n"
-        if fmt == "html":
-            return display.page(display.summary_check_html(check), title="summary check")
-        return summary_check_markdown(check)
-    # export --claimreview
+
+def _check_summary(loaded: _Input, args: argparse.Namespace, fmt: str) -> _Outcome:
+    from factcheck import display
+    from factcheck.summary_check import check_summary
+
+    source = loaded.report.source if loaded.report is not None else loaded.text or ""
+    check = check_summary(
+        source,
+        _text(args.summary),
+        model=args.model,
+        use_model=not args.no_model,
+        cache=not args.no_cache,
+    )
+    if fmt == "json":
+        output = check.model_dump_json(indent=2) + "\n"
+    elif fmt == "html":
+        output = display.page(display.summary_check_html(check), title="summary check")
+    else:
+        output = summary_check_markdown(check)
+    labels = [s.label.value for s in check.sentences]
+    failing = {
+        "inconsistent": sum(label != "supported" for label in labels),
+        "contradicted": labels.count("contradicted"),
+    }.get(args.fail_on or "", 0)
+    if failing == 0:
+        return _Outcome(output)
+    wrong = "not supported" if args.fail_on == "inconsistent" else "contradicted"
+    return _Outcome(
+        output, f"--fail-on {args.fail_on}: {failing} of {len(labels)} sentence(s) {wrong}"
+    )
+
+
+def _export(loaded: _Input, args: argparse.Namespace) -> str:
     from factcheck.claimreview import to_claimreview
 
     url = args.url or loaded.url
     if not url:
         raise InputError("--url is required: the address of the article the claims appear in")
-    report = _report(loaded, args, client)
-    verdicts = _verdicts(loaded, report, args, client)
+    report = _report(loaded, args)
+    verdicts = _verdicts(loaded, report, args)
     documents = to_claimreview(
         report, verdicts, url=url, publisher=args.publisher, article_date=args.article_date
     )
@@ -423,7 +469,7 @@ def _log_to_stderr(level: int) -> Iterator[None]:
 
 
 def _fail(code: int, message: str) -> int:
-    print(f"factcheck: {message}", file=sys.stderr)
+    sys.stderr.write(f"factcheck: {message}\n")
     return code
 
 
@@ -432,8 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     try:
-        with _log_to_stderr(level), _offline(args.offline):
-            output = _run(args)
+        # The settings go down scoped to this call (a ContextVar), never into os.environ.
+        with _log_to_stderr(level), using(_settings(args)):
+            outcome = _run(args)
     except InputError as exc:
         return _fail(EXIT_INPUT, f"input error: {exc}")
     except ModelError as exc:
@@ -444,5 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(EXIT_CONFIG, str(exc))
     except KeyboardInterrupt:
         return _fail(EXIT_INTERRUPTED, "interrupted")
-    sys.stdout.write(output)
+    sys.stdout.write(outcome.output)
+    if outcome.failure is not None:
+        return _fail(EXIT_FAILED, f"check failed: {outcome.failure}")
     return EXIT_OK

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from factcheck.errors import ConfigurationError
+from factcheck.settings import OPENAI_URL, EndpointSpec, Kind, Settings, current
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
     AnyClient = AsyncOpenAI | OpenAI
 
-Kind = Literal["local", "openai", "compatible"]
+__all__ = [
+    "DEFAULT_OPENAI_MODEL",
+    "AnyClient",
+    "Endpoint",
+    "Kind",
+    "Mode",
+    "from_client",
+    "from_spec",
+    "resolve",
+]
+
 Mode = Literal["json_schema", "json_object"]
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
-
-#: Structured-output mode that worked, per endpoint identity, for this process.
-_WORKING_MODE: dict[str, Mode] = {}
 
 
 @dataclass
@@ -35,6 +42,10 @@ class Endpoint:
     context_tokens: int = 128_000
     forced_mode: Mode | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    #: The structured-output mode that worked. It lives with the endpoint (one call, or one
+    #: ``summarise_many`` batch), not in a process-wide table: two calls never depend on
+    #: each other's order, and nothing needs resetting between tests.
+    learned_mode: Mode | None = None
 
     @property
     def is_async(self) -> bool:
@@ -46,19 +57,33 @@ class Endpoint:
     def mode(self) -> Mode:
         if self.forced_mode is not None:
             return self.forced_mode
+        if self.learned_mode is not None:
+            return self.learned_mode
         # llama.cpp's server rejects json_schema (HTTP 500) but turns the schema of a
         # json_object request into a grammar, so the embedded model starts there.
-        return _WORKING_MODE.get(
-            self.identity, "json_object" if self.kind == "local" else "json_schema"
-        )
+        return "json_object" if self.kind == "local" else "json_schema"
 
     def remember_mode(self, mode: Mode) -> None:
-        _WORKING_MODE[self.identity] = mode
+        self.learned_mode = mode
 
     @property
     def grammar_enforced(self) -> bool:
         """Whether the endpoint constrains output to the schema itself (llama.cpp does)."""
         return self.kind == "local"
+
+    @property
+    def base_url(self) -> str:
+        return str(self.client.base_url).rstrip("/")
+
+    def spec(self) -> EndpointSpec:
+        """What a replay needs to send the same requests (no client, no key)."""
+        return EndpointSpec(
+            kind=self.kind,
+            model=self.model,
+            identity=self.identity,
+            base_url=None if self.kind == "local" else self.base_url,
+            context_tokens=self.context_tokens,
+        )
 
 
 def _kind_for(base_url: str) -> Kind:
@@ -70,10 +95,17 @@ def _without_sdk_retries(client: AnyClient) -> AnyClient:
     return client.with_options(max_retries=0)
 
 
-def from_client(client: AnyClient, model: str | None, *, kind: Kind | None = None) -> Endpoint:
+def from_client(
+    client: AnyClient,
+    model: str | None,
+    *,
+    kind: Kind | None = None,
+    settings: Settings | None = None,
+) -> Endpoint:
     base_url = str(client.base_url).rstrip("/")
     resolved_kind: Kind = kind or _kind_for(base_url)
-    chosen = model or os.environ.get("FACTCHECK_MODEL") or DEFAULT_OPENAI_MODEL
+    configured = (settings or current()).model
+    chosen = model or configured or DEFAULT_OPENAI_MODEL
     return Endpoint(
         client=_without_sdk_retries(client),
         model=chosen,
@@ -82,24 +114,52 @@ def from_client(client: AnyClient, model: str | None, *, kind: Kind | None = Non
     )
 
 
-def resolve(model: str | None = None, client: AnyClient | None = None) -> Endpoint:
-    """Pick the endpoint: an explicit client, else the environment, else the embedded model.
+def _async_client(base_url: str, api_key: str | None) -> AsyncOpenAI:
+    from openai import AsyncOpenAI
+
+    # The base URL is always given, so the SDK never falls back to reading the environment
+    # itself. A local server (Ollama, vLLM, llama.cpp) needs no key; the SDK insists on one.
+    return AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed", max_retries=0)
+
+
+def from_spec(spec: EndpointSpec, model: str | None, settings: Settings) -> Endpoint:
+    """The endpoint ``spec`` describes (``settings.endpoint``: a recording's, when replaying).
+
+    A spec with no address is the embedded model, started here as :func:`resolve` would."""
+    if spec.base_url is None:
+        from factcheck.local import local_endpoint
+
+        return local_endpoint(model, settings=settings)
+    if model and model != spec.model and spec.kind == "local":
+        raise ConfigurationError(
+            f"model {model!r} is not the recorded embedded model {spec.model!r}"
+        )
+    return Endpoint(
+        client=_async_client(spec.base_url, settings.api_key),
+        model=model or spec.model,
+        kind=spec.kind,
+        identity=spec.identity,
+        context_tokens=spec.context_tokens,
+    )
+
+
+def resolve(
+    model: str | None = None, client: AnyClient | None = None, *, settings: Settings | None = None
+) -> Endpoint:
+    """Pick the endpoint: an explicit client, else the settings (by default the environment,
+    see :mod:`factcheck.settings`), else the embedded model.
 
     With neither ``OPENAI_API_KEY`` nor ``OPENAI_BASE_URL`` set, the embedded llama.cpp model
     serves the request (``pip install "factcheck[local]"``).
     """
+    settings = settings or current()
     if client is not None:
-        return from_client(client, model)
-    if os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL"):
-        try:
-            from openai import AsyncOpenAI
-        except ImportError as exc:  # pragma: no cover - openai is a hard dependency
-            raise ConfigurationError(
-                "the openai package is missing: pip install factcheck"
-            ) from exc
-        # A local server (Ollama, vLLM, llama.cpp) needs no key; the SDK insists on one.
-        api_key = os.environ.get("OPENAI_API_KEY") or "not-needed"
-        return from_client(AsyncOpenAI(api_key=api_key), model)
+        return from_client(client, model, settings=settings)
+    if settings.endpoint is not None:
+        return from_spec(settings.endpoint, model, settings)
+    if settings.api_key or settings.base_url:
+        base_url = (settings.base_url or OPENAI_URL).rstrip("/")
+        return from_client(_async_client(base_url, settings.api_key), model, settings=settings)
     from factcheck.local import local_endpoint
 
-    return local_endpoint(model)
+    return local_endpoint(model, settings=settings)

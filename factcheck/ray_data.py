@@ -22,7 +22,6 @@ never shipped in the task arguments.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,8 +34,12 @@ def _client(base_url: str | None, api_key_env: str) -> Any:
         return None  # the worker's environment picks the endpoint, as in summarise()
     from openai import AsyncOpenAI
 
-    # A local server needs no key; the SDK insists on one.
-    return AsyncOpenAI(base_url=base_url, api_key=os.environ.get(api_key_env) or "not-needed")
+    from factcheck.settings import environment_variable
+
+    # Read on the worker, so the key never travels with the task. A local server needs no
+    # key; the SDK insists on one.
+    key = environment_variable(api_key_env) or "not-needed"
+    return AsyncOpenAI(base_url=base_url, api_key=key)
 
 
 def summarise_batch(

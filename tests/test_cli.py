@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import signal
 import subprocess
 import sys
 import threading
@@ -20,7 +23,16 @@ from typing import ClassVar
 
 import pytest
 
-from factcheck.cli import EXIT_CONFIG, EXIT_INPUT, EXIT_MODEL, main
+from factcheck.cli import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_MODEL,
+    EXIT_OK,
+    FORMATS,
+    main,
+)
 from factcheck.errors import InputError
 from factcheck.fetch import fetch_article
 from factcheck.models import Report, SummaryCheck, Verdict
@@ -164,10 +176,18 @@ def test_deterministic_summary_check_needs_no_model(
     assert check.sentences[1].label.value != "supported"
 
 
-def test_offline_cache_miss_exits_3(article: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_offline_cache_miss_exits_3_and_names_what_turned_offline_on(
+    article: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["summarise", str(article), "--offline"]) == EXIT_CONFIG
     err = capsys.readouterr().err
-    assert err.startswith("factcheck: offline:") and "FACTCHECK_OFFLINE" in err
+    assert err.startswith("factcheck: offline:") and "the --offline option" in err
+    assert "FACTCHECK_OFFLINE" not in err and "FACTCHECK_OFFLINE" not in os.environ
+
+    monkeypatch.setenv("FACTCHECK_OFFLINE", "1")
+    assert main(["summarise", str(article)]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert "FACTCHECK_OFFLINE=1" in err and "--offline" not in err
 
 
 def test_input_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -187,14 +207,14 @@ def test_input_errors_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         main(["summarise"])  # missing argument: a usage error, not a model error
     assert exited.value.code == EXIT_INPUT
     with pytest.raises(SystemExit) as exited:
-        main(["export", str(empty), "--claimreview"])  # no --publisher
+        main(["export", str(empty)])  # no --publisher
     assert exited.value.code == EXIT_INPUT
 
 
 def test_export_without_a_url_is_an_input_error(
     article: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["export", str(article), "--claimreview", "--publisher", "Desk", "--offline"]
+    argv = ["export", str(article), "--publisher", "Desk", "--offline"]
     assert main(argv) == EXIT_INPUT
     assert "--url is required" in capsys.readouterr().err
 
@@ -284,7 +304,7 @@ def test_summarise_a_url_and_export_with_it(
     assert main(["summarise", url, "--format", "json"]) == 0
     report = Report.model_validate_json(capsys.readouterr().out)
     assert report.source.text.startswith("Keir Starmer has called")
-    assert main(["export", url, "--claimreview", "--publisher", "Example Desk"]) == 0
+    assert main(["export", url, "--publisher", "Example Desk"]) == 0
     reviews = json.loads(capsys.readouterr().out)
     assert len(reviews) == len(report.claims)
     assert {r["itemReviewed"]["appearance"]["url"] for r in reviews} == {url}
@@ -301,4 +321,224 @@ def test_help_runs_as_a_module_and_as_the_console_script() -> None:
     script = Path(sys.executable).with_name("factcheck")
     assert script.exists(), "the console script is installed with the package"
     result = subprocess.run([str(script), "export", "--help"], capture_output=True, text=True)
-    assert result.returncode == 0 and "--claimreview" in result.stdout
+    assert result.returncode == 0 and "{claimreview}" in result.stdout
+
+
+# -- contracts: JSON input, --fail-on, formats, endpoint and offline errors -----------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"a": 1}', "keys: a"),
+        ("[1, 2]", "the JSON is a list"),
+        (
+            '[{"@context": "https://schema.org", "@type": "ClaimReview"}]',
+            "a list of ClaimReview documents",
+        ),
+        ('{"source": {"text": "x"}, "claims": 3}', "not a factcheck report (source"),
+    ],
+    ids=["object", "list", "claimreview-export", "broken-report"],
+)
+@pytest.mark.parametrize("command", ["summarise", "verify", "check-summary", "export"])
+def test_json_that_is_not_a_report_is_an_input_error(
+    command: str, content: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Never summarised as an article (no model runs: the network is blocked, no cassette)."""
+    given = tmp_path / "given.json"
+    given.write_text(content, encoding="utf-8")
+    summary = tmp_path / "summary.txt"
+    summary.write_text(SUMMARY, encoding="utf-8")
+    extra = {
+        "check-summary": [str(summary)],
+        "export": ["--url", "https://example.org/a", "--publisher", "Desk"],
+    }.get(command, [])
+    assert main([command, str(given), *extra]) == EXIT_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("factcheck: input error: ") and expected in err
+    assert "expected a report" in err and "factcheck summarise" in err
+
+
+def test_text_that_merely_starts_with_a_bracket_is_an_article(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    article = tmp_path / "article.txt"
+    article.write_text("[Updated] The council met on Monday. It approved a budget.", "utf-8")
+    summary = tmp_path / "summary.txt"
+    summary.write_text("The council met on Monday.", encoding="utf-8")
+    argv = ["check-summary", str(article), str(summary), "--no-model", "--format", "json"]
+    assert main(argv) == EXIT_OK
+    assert SummaryCheck.model_validate_json(capsys.readouterr().out).consistent
+
+
+def test_fail_on_gates_a_ci_job(
+    article: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inconsistent = tmp_path / "inconsistent.txt"
+    inconsistent.write_text(SUMMARY, encoding="utf-8")  # its second sentence is not in the source
+    base = ["check-summary", str(article), str(inconsistent), "--no-model", "--format", "json"]
+    assert main(base) == EXIT_OK  # without --fail-on the result is only reported
+    assert not SummaryCheck.model_validate_json(capsys.readouterr().out).consistent
+
+    assert main([*base, "--fail-on", "inconsistent"]) == EXIT_FAILED
+    out, err = capsys.readouterr()
+    check = SummaryCheck.model_validate_json(out)  # the result is printed all the same
+    failing = sum(s.label.value != "supported" for s in check.sentences)
+    assert err == (
+        f"factcheck: check failed: --fail-on inconsistent: {failing} of 2 sentence(s) "
+        "not supported\n"
+    )
+
+    consistent = tmp_path / "consistent.txt"
+    consistent.write_text(SUMMARY.split(". ")[0] + ".", encoding="utf-8")
+    argv = ["check-summary", str(article), str(consistent), "--no-model", "--fail-on"]
+    assert main([*argv, "inconsistent", "--format", "json"]) == EXIT_OK
+    assert SummaryCheck.model_validate_json(capsys.readouterr().out).consistent
+
+
+@seed_session
+def test_every_format_the_readme_lists_works(
+    article: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (summarise|verify|check-summary|export) \| (.+?) \|$", readme, re.M)
+    listed = {
+        command: re.findall(r"\b(json|markdown|html|claimreview)\b", text)
+        for command, text in rows
+    }
+    assert listed == {command: list(formats) for command, formats in FORMATS.items()}
+
+    assert main(["verify", str(article), "--format", "json"]) == EXIT_OK
+    verified = tmp_path / "verified.json"
+    verified.write_text(capsys.readouterr().out, encoding="utf-8")
+    summary = tmp_path / "summary.txt"
+    summary.write_text(SUMMARY, encoding="utf-8")
+    arguments = {
+        "summarise": [str(verified)],
+        "verify": [str(verified)],
+        "check-summary": [str(verified), str(summary), "--no-model"],
+        "export": [str(verified), "--url", "https://example.org/a", "--publisher", "Desk"],
+    }
+    starts = {"json": ("{", "["), "markdown": ("# ",), "html": ("<!DOCTYPE html>",)}
+    starts["claimreview"] = ("[",)
+    for command, formats in listed.items():
+        for fmt in formats:
+            # Saved JSON in, so no model call: --offline proves it.
+            argv = [command, *arguments[command], "--format", fmt, "--offline"]
+            assert main(argv) == EXIT_OK, (command, fmt, capsys.readouterr().err)
+            assert capsys.readouterr().out.startswith(starts[fmt]), (command, fmt)
+
+
+@pytest.mark.block_network(allowed_hosts=LOOPBACK)
+def test_an_unreachable_endpoint_is_named_by_its_address_not_its_key(
+    article: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket_closed_port() as port:
+        url = f"http://127.0.0.1:{port}/v1"
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-cli-secret-0000111122223333")
+        argv = ["summarise", str(article), "--base-url", url, "--model", "m", "--no-cache"]
+        assert main(argv) == EXIT_MODEL
+    err = capsys.readouterr().err
+    assert f"could not reach the endpoint {url}" in err
+    assert "sk-cli-secret" not in err
+
+
+class socket_closed_port:  # used as a context manager, named like a function
+    """A loopback port nothing listens on (bound, then closed)."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+# -- the README's exit-code table, row by row -------------------------------------------
+
+
+def _readme_exit_codes() -> dict[int, str]:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Command line") :]
+    table = section[section.index("| exit code | meaning |") :].split("\n\n")[0]
+    rows = re.findall(r"^\| (\d+) \| (.+) \|$", table, re.M)
+    return {int(code): meaning for code, meaning in rows}
+
+
+def _interrupted() -> tuple[int, str]:
+    """A real SIGINT to the command while it waits for its article on standard input."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "factcheck", "summarise", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        syscall = Path(f"/proc/{process.pid}/syscall")
+        import time
+
+        deadline = time.monotonic() + 120
+        # Wait until it blocks in read(0, …): main() is running, imports are done.
+        while time.monotonic() < deadline:
+            try:
+                fields = syscall.read_text().split()
+            except OSError:
+                pytest.skip("no /proc/<pid>/syscall to see the command waiting")
+            if fields[:2] == ["0", "0x0"]:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    return process.returncode, err
+
+
+def test_the_readme_exit_code_table_matches_the_help() -> None:
+    table = _readme_exit_codes()
+    assert sorted(table) == [EXIT_OK, EXIT_INPUT, EXIT_MODEL, EXIT_CONFIG, EXIT_FAILED, 130]
+    from factcheck.cli import EXIT_CODES
+
+    for code in table:
+        assert re.search(rf"^  {code} +\S", EXIT_CODES, re.M), code
+
+
+@pytest.mark.parametrize("code", sorted(_readme_exit_codes()))
+@pytest.mark.block_network(allowed_hosts=LOOPBACK)
+def test_exit_code_table_row(
+    code: int, article: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    meaning = _readme_exit_codes()[code]
+    summary = tmp_path / "summary.txt"
+    summary.write_text(SUMMARY, encoding="utf-8")
+    check = ["check-summary", str(article), str(summary), "--no-model", "--format", "json"]
+    if code == EXIT_OK:
+        assert meaning == "ok"
+        assert main(check) == EXIT_OK
+    elif code == EXIT_INPUT:
+        assert "JSON that is not a report" in meaning
+        wrong = tmp_path / "wrong.json"
+        wrong.write_text('{"a": 1}', encoding="utf-8")
+        assert main(["verify", str(wrong)]) == EXIT_INPUT
+        assert main(["summarise", str(tmp_path / "missing.txt")]) == EXIT_INPUT
+    elif code == EXIT_MODEL:
+        assert meaning.startswith("model error")
+        with FaultServer() as server:  # answers 404 for a model it does not have
+            argv = ["summarise", str(article), "--base-url", server.base_url, "--model", "x"]
+            assert main([*argv, "--no-cache"]) == EXIT_MODEL
+    elif code == EXIT_CONFIG:
+        assert "`--offline` cache miss" in meaning
+        assert main(["summarise", str(article), "--offline"]) == EXIT_CONFIG
+    elif code == EXIT_FAILED:
+        assert "--fail-on" in meaning
+        assert main([*check, "--fail-on", "inconsistent"]) == EXIT_FAILED
+    elif code == EXIT_INTERRUPTED:
+        assert meaning == "interrupted"
+        returncode, err = _interrupted()
+        assert returncode == EXIT_INTERRUPTED and err.endswith("factcheck: interrupted\n")
+    else:
+        pytest.fail(f"README lists exit code {code}, which this test does not know")

@@ -65,3 +65,48 @@ def test_without_the_local_extra_the_error_says_what_to_install(
     with pytest.raises(ConfigurationError, match=r'pip install "factcheck\[local\]"'):
         resolve()
     assert local.INSTALL_HINT == 'pip install "factcheck[local]"'
+
+
+def test_settings_passed_explicitly_win_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from factcheck.settings import Settings
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://env-server:1/v1")
+    chosen = Settings(base_url="http://given:8000/v1/", model="qwen")
+    endpoint = resolve(settings=chosen)
+    assert endpoint.identity == "http://given:8000/v1" and endpoint.model == "qwen"
+    assert endpoint.kind == "compatible"
+    # OpenAI by key alone: the address is explicit, so the SDK reads nothing from the environment
+    openai = resolve(settings=Settings(api_key="sk-test-0000000000000000"))
+    assert openai.base_url == "https://api.openai.com/v1" and openai.kind == "openai"
+
+
+def test_a_pinned_endpoint_is_built_as_recorded() -> None:
+    from factcheck.settings import EndpointSpec, Settings
+
+    spec = EndpointSpec(
+        kind="local",
+        model="smollm2-135m-instruct",
+        identity="local:SmolLM2-135M-Instruct.Q4_1.gguf",
+        base_url="http://127.0.0.1:9/v1",
+        context_tokens=8192,
+    )
+    endpoint = resolve(settings=Settings(endpoint=spec, api_key="sk-replay"))
+    assert endpoint.spec() == EndpointSpec(**{**spec.__dict__, "base_url": None})
+    assert endpoint.mode == "json_object" and endpoint.grammar_enforced
+    assert endpoint.base_url == "http://127.0.0.1:9/v1"
+    assert EndpointSpec.from_json(spec.to_json()) == spec
+    with pytest.raises(ConfigurationError, match="not the recorded embedded model"):
+        resolve(model="other", settings=Settings(endpoint=spec))
+
+
+def test_what_an_endpoint_learns_stays_with_it() -> None:
+    """No process-wide table: a second endpoint to the same server starts afresh."""
+    from factcheck.settings import Settings
+
+    settings = Settings(base_url="http://127.0.0.1:11434/v1", model="m")
+    first = resolve(settings=settings)
+    first.remember_mode("json_object")
+    assert first.mode == "json_object"
+    assert resolve(settings=settings).mode == "json_schema"

@@ -44,8 +44,11 @@ def test_summary(factcheck_replay):
     report = summarise(ARTICLE)
     assert report.claims and report.usage.calls >= 1  # the test's own cache starts empty
     assert factcheck_replay.recording == (os.environ["EXPECT"] == "record")
+    assert factcheck_replay.endpoint.kind == "compatible"
+    assert factcheck_replay.endpoint.base_url == os.environ["RECORDED_URL"]
     if not factcheck_replay.recording:
-        assert os.environ["OPENAI_API_KEY"] == "sk-replay-dummy-key"
+        assert factcheck_replay.settings.api_key == "sk-replay-dummy-key"
+        assert "OPENAI_API_KEY" not in os.environ  # nothing written to the environment
 
 
 @pytest.mark.vcr
@@ -77,6 +80,7 @@ def test_a_user_suite_records_once_and_replays_offline(
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", LIVE_KEY)
         monkeypatch.setenv("FACTCHECK_MODEL", DEFAULT_ALIAS)
+        monkeypatch.setenv("RECORDED_URL", server.base_url.rstrip("/"))
         monkeypatch.setenv("EXPECT", "record")
         recorded = pytester.runpytest_subprocess(
             "-p", "no:cacheprovider", "--record-mode=once", "-k", "test_summary"
@@ -88,9 +92,13 @@ def test_a_user_suite_records_once_and_replays_offline(
     assert "chat/completions" in recording
     assert LIVE_KEY not in recording and "authorization" not in recording.lower()
 
-    # Replay: CI has no key and no server; the base URL only says which kind of endpoint.
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    monkeypatch.delenv("OPENAI_API_KEY")
+    stored = (user_suite / "test_summary.endpoint.json").read_text(encoding="utf-8")
+    assert LIVE_KEY not in stored and server.base_url.rstrip("/") in stored
+
+    # Replay: CI has no key, no server and no endpoint variables: the stored endpoint says
+    # where the recording was made, so the same requests are built.
+    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "FACTCHECK_MODEL"):
+        monkeypatch.delenv(name)
     monkeypatch.setenv("EXPECT", "replay")
     replayed = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--record-mode=none", "--block-network", "-k", "test_summary"
