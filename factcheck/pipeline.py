@@ -323,8 +323,11 @@ def run_sync(coro: Coroutine[Any, Any, R]) -> R:
         # Outside the except clause: an error from the run must not come chained to
         # "RuntimeError: no running event loop".
         return asyncio.run(coro)
+    # The caller's context goes along: settings scoped with factcheck.settings.using()
+    # (--offline, testing.offline(), the pytest fixtures) hold in the helper thread too.
+    context = contextvars.copy_context()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="factcheck") as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(context.run, asyncio.run, coro).result()
 
 
 def summarise(
