@@ -1,9 +1,12 @@
 """Reports as self-contained HTML: Jupyter's ``_repr_html_`` and ``--format html``.
 
 The article is untrusted input, so every piece of text goes through :func:`html.escape`.
-The markup carries its own inline stylesheet and no script, so it renders the same offline,
-in a notebook, in a saved file or in a browser that blocks scripts. Anchors link each claim
-to the sentences it cites and each highlighted sentence back to its claims.
+The markup carries its own inline stylesheet (``factcheck/static/report.css``, a package
+resource) and no script, so it renders the same offline, in a notebook, in a saved file or
+in a browser that blocks scripts. Anchors link each claim to the sentences it cites and each
+highlighted sentence back to its claims. A report leads with its headline and one line of
+what was repaired; each item's flags are folded into a ``<details>`` element, and all of
+them are counted by kind at the end.
 """
 
 from __future__ import annotations
@@ -11,72 +14,42 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import cache
 from html import escape
+from importlib import resources
 from typing import TYPE_CHECKING
+
+from factcheck.render_summary import flag_groups, format_cost, repair_line
 
 if TYPE_CHECKING:
     from factcheck.models import (
         Claim,
         Flag,
         KeyPoint,
+        Price,
         Report,
         Source,
         SummaryCheck,
         Verdict,
     )
 
-STYLE = """
-.fc-report{--fc-ink:#1f2328;--fc-soft:#59636e;--fc-line:#d1d9e0;--fc-mark:#fff1b8;
- --fc-warn:#9a3412;--fc-warn-bg:#ffedd5;--fc-ok:#166534;--fc-ok-bg:#dcfce7;--fc-bad:#991b1b;
- --fc-bad-bg:#fee2e2;--fc-mid:#854d0e;--fc-mid-bg:#fef9c3;
- font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fc-ink);
- background:#fff;max-width:72rem;padding:1rem 1.25rem;border:1px solid var(--fc-line);
- border-radius:8px}
-.fc-report h2{font-size:1.35rem;line-height:1.3;margin:.1rem 0 .4rem}
-.fc-report h3{font-size:.8rem;letter-spacing:.06em;text-transform:uppercase;
- color:var(--fc-soft);margin:1.2rem 0 .4rem;border-bottom:1px solid var(--fc-line)}
-.fc-kicker{font-size:.75rem;color:var(--fc-soft);letter-spacing:.06em;text-transform:uppercase}
-.fc-meta{display:flex;flex-wrap:wrap;gap:.35rem;margin:.3rem 0}
-.fc-pill{font-size:.75rem;border:1px solid var(--fc-line);border-radius:999px;
- padding:0 .5rem;color:var(--fc-soft);white-space:nowrap}
-.fc-report a{color:#0969da;text-decoration:none}
-.fc-report a:hover{text-decoration:underline}
-.fc-cite{font:600 .72rem ui-monospace,Menlo,Consolas,monospace;background:#eef2f6;
- border-radius:4px;padding:0 .25rem;margin-left:.15rem}
-.fc-flag{display:inline-block;font-size:.72rem;font-weight:600;color:var(--fc-warn);
- background:var(--fc-warn-bg);border-radius:4px;padding:0 .3rem;margin:.1rem .15rem .1rem 0;
- white-space:nowrap;cursor:help}
-.fc-origin{font-size:.72rem;color:var(--fc-soft);font-style:italic}
-.fc-points{margin:.2rem 0;padding-left:1.4rem}
-.fc-points li{margin:.25rem 0}
-.fc-claims{border-collapse:collapse;width:100%;font-size:.85rem}
-.fc-claims th{text-align:left;font-size:.72rem;color:var(--fc-soft);font-weight:600;
- border-bottom:2px solid var(--fc-line);padding:.3rem .4rem}
-.fc-claims td{border-bottom:1px solid var(--fc-line);padding:.35rem .4rem;vertical-align:top}
-.fc-claims tr.fc-flagged td:first-child{box-shadow:inset 3px 0 var(--fc-warn)}
-.fc-claims tr:target td{background:#f0f7ff}
-.fc-num{color:var(--fc-soft);font-variant-numeric:tabular-nums}
-.fc-yes{color:var(--fc-ok)} .fc-no{color:var(--fc-soft)}
-.fc-verdict{display:inline-block;font-size:.72rem;font-weight:700;border-radius:4px;
- padding:0 .35rem;white-space:nowrap;background:#eef2f6}
-.fc-verdict-good{color:var(--fc-ok);background:var(--fc-ok-bg)}
-.fc-verdict-bad{color:var(--fc-bad);background:var(--fc-bad-bg)}
-.fc-verdict-mid{color:var(--fc-mid);background:var(--fc-mid-bg)}
-.fc-why{display:block;color:var(--fc-soft);font-size:.78rem}
-.fc-why-mark{color:var(--fc-soft);font-size:.75rem;cursor:help;white-space:nowrap}
-.fc-source{white-space:pre-wrap;font:15px/1.7 Georgia,"Times New Roman",serif;
- max-height:36rem;overflow:auto;padding:.5rem .75rem;background:#fafbfc;
- border:1px solid var(--fc-line);border-radius:6px}
-.fc-source mark{background:var(--fc-mark);color:inherit;border-radius:2px;padding:0 1px}
-.fc-source mark.fc-flagged{background:var(--fc-warn-bg);
- border-bottom:2px dotted var(--fc-warn)}
-.fc-source :target{outline:2px solid #0969da}
-.fc-refs{font:600 .65rem ui-monospace,Menlo,Consolas,monospace;margin-left:1px}
-.fc-refs a{margin-left:2px}
-.fc-legend{font-size:.75rem;color:var(--fc-soft);margin:.2rem 0}
-.fc-legend mark{background:var(--fc-mark)}
-.fc-legend mark.fc-flagged{background:var(--fc-warn-bg)}
-"""
+__all__ = [
+    "label_badge",
+    "page",
+    "report_html",
+    "report_page",
+    "stylesheet",
+    "summary_check_html",
+    "verdict_badge",
+    "verdicts_html",
+]
+
+
+@cache
+def stylesheet() -> str:
+    """The stylesheet every fragment carries inline (read once from the package)."""
+    return (resources.files("factcheck") / "static" / "report.css").read_text(encoding="utf-8")
+
 
 _SOURCE_WORDING = (
     '<span class="fc-origin" title="the model\'s wording failed grounding; the cited text '
@@ -94,10 +67,16 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def _flag_chips(flags: Sequence[Flag]) -> str:
-    """One chip per kind of flag (with a count), its messages in the tooltip."""
+def _flag_chips(flags: Sequence[Flag], *, folded: bool = False) -> str:
+    """One chip per kind of flag (with a count), its messages in the tooltip; ``folded``:
+    inside a ``<details>`` whose summary only says how many there are."""
     if not flags:
         return ""
+    if folded:
+        return (
+            f'<details class="fc-flag-details"><summary title="show the flags">⚑ {len(flags)}'
+            f"</summary>{_flag_chips(flags)}</details>"
+        )
     counts = Counter(f.kind.value for f in flags)
     chips = []
     for kind, count in counts.items():
@@ -165,10 +144,20 @@ def _claim_row(
     checkable = (
         '<span class="fc-yes">✓ yes</span>' if claim.checkable else '<span class="fc-no">no</span>'
     )
+    score = (
+        f'<span title="rank {claim.rank}: check-worthiness {claim.score:.2f}">{claim.score:.2f}'
+        "</span>"
+        if claim.rank
+        else "—"
+    )
+    said = (
+        f" {_cites(uid, claim.speaker_ids, source)}" if claim.speaker and claim.speaker_ids else ""
+    )
     cells = [
         f'<td class="fc-num">{index}</td>',
+        f'<td class="fc-num fc-score" data-rank="{claim.rank}">{score}</td>',
         f'<td class="fc-statement">{_e(claim.statement)}{origin}</td>',
-        f'<td class="fc-speaker">{_e(claim.speaker or "—")}</td>',
+        f'<td class="fc-speaker">{_e(claim.speaker or "—")}{said}</td>',
         f'<td class="fc-type">{_e(claim.type.value)}</td>',
         f'<td class="fc-checkable">{checkable}</td>',
     ]
@@ -176,7 +165,7 @@ def _claim_row(
         badge = verdict_badge(verdict, compact=True) if verdict is not None else "—"
         cells.append(f'<td class="fc-verdict-cell">{badge}</td>')
     cells.append(f'<td class="fc-cites">{_cites(uid, claim.sentence_ids, source)}</td>')
-    cells.append(f'<td class="fc-flags">{_flag_chips(claim.flags)}</td>')
+    cells.append(f'<td class="fc-flags">{_flag_chips(claim.flags, folded=True)}</td>')
     row_class = "fc-claim fc-flagged" if claim.flags else "fc-claim"
     return f'<tr id="{uid}-c{index}" class="{row_class}">{"".join(cells)}</tr>'
 
@@ -185,7 +174,7 @@ def _claims_table(
     uid: str, claims: Sequence[Claim], source: Source, verdicts: Sequence[Verdict] | None
 ) -> str:
     by_claim = {v.claim_index: v for v in verdicts} if verdicts is not None else {}
-    head = ["#", "Claim", "Speaker", "Type", "Checkable"]
+    head = ["#", "Score", "Claim", "Speaker", "Type", "Checkable"]
     if verdicts is not None:
         head.append("Verdict")
     head += ["Cites", "Flags"]
@@ -209,7 +198,7 @@ def _key_points(uid: str, points: Sequence[KeyPoint], source: Source) -> str:
         items.append(
             f'<li id="{uid}-k{i}" class="fc-point{" fc-flagged" if point.flags else ""}">'
             f"{_e(point.text)}{origin} {_cites(uid, point.sentence_ids, source)} "
-            f"{_flag_chips(point.flags)}</li>"
+            f"{_flag_chips(point.flags, folded=True)}</li>"
         )
     return f'<ol class="fc-points" start="0">{"".join(items)}</ol>'
 
@@ -266,13 +255,33 @@ def _pills(items: Iterable[str]) -> str:
 
 
 def _wrap(uid: str, kind: str, body: str) -> str:
-    return f'<div class="fc-report fc-{kind}" id="{uid}"><style>{STYLE}</style>{body}</div>'
+    return f'<div class="fc-report fc-{kind}" id="{uid}"><style>{stylesheet()}</style>{body}</div>'
 
 
-def report_html(report: Report, verdicts: Sequence[Verdict] | None = None) -> str:
-    """An HTML fragment for a :class:`Report`: headline, key points, the claims table (with a
-    verdict column when ``verdicts`` is given, matched by ``claim_index``) and the source text
-    with every cited sentence highlighted."""
+def _all_flags(report: Report) -> str:
+    """Every flag of the report counted by kind, with the items it concerns, folded."""
+    groups = flag_groups(report)
+    if not groups:
+        return ""
+    items = "".join(
+        f'<li data-flag="{_e(g.kind)}"><span class="fc-flag">⚠ {_e(g.kind)} ×{g.count}</span> '
+        f"{_e(g.where())}</li>"
+        for g in groups
+    )
+    total = sum(g.count for g in groups)
+    return (
+        f'<details class="fc-all-flags"><summary>Flags: {total} in {len(groups)} kind(s)'
+        f'</summary><ul class="fc-flag-kinds">{items}</ul></details>'
+    )
+
+
+def report_html(
+    report: Report, verdicts: Sequence[Verdict] | None = None, *, price: Price | None = None
+) -> str:
+    """An HTML fragment for a :class:`Report`: headline, what was repaired, key points, the
+    claims table (with a verdict column when ``verdicts`` is given, matched by
+    ``claim_index``), the flags by kind (folded) and the source text with every cited
+    sentence highlighted. ``price`` adds the estimated cost of the model calls."""
     uid = _uid(report.source.text, report.headline, report.model, str(len(report.claims)))
     u = report.usage
     headline_flags = [f for f in report.flags if f.item == "headline"]
@@ -281,10 +290,12 @@ def report_html(report: Report, verdicts: Sequence[Verdict] | None = None) -> st
     body = [
         '<div class="fc-kicker">factcheck report</div>',
         f'<h2 class="fc-headline">{_e(report.headline)}{headline_origin} '
-        f"{_flag_chips(headline_flags)}</h2>",
+        f"{_flag_chips(headline_flags, folded=True)}</h2>",
+        f'<p class="fc-repairs">{_e(repair_line(report))}</p>',
         _pills(
             [
-                f"{len(report.claims)} claims",
+                f"{len(report.claims)} claims"
+                + (f" of {report.candidates} candidates" if report.candidates else ""),
                 f"{flagged_claims} flagged",
                 f"{len(report.flags)} flags",
                 f"{len(report.source.sentences)} sentences",
@@ -292,6 +303,7 @@ def report_html(report: Report, verdicts: Sequence[Verdict] | None = None) -> st
                 f"{report.chunks} chunk(s)",
                 f"{u.calls} call(s) · {u.input_tokens}+{u.output_tokens} tokens",
                 f"{u.cache_hits} cache hit(s)",
+                *([f"cost {format_cost(u, price)}"] if price is not None else []),
                 f"prompts {report.prompt_version}",
             ]
         ),
@@ -299,6 +311,7 @@ def report_html(report: Report, verdicts: Sequence[Verdict] | None = None) -> st
         _key_points(uid, report.key_points, report.source),
         "<h3>Claims</h3>",
         _claims_table(uid, report.claims, report.source, verdicts),
+        _all_flags(report),
         "<h3>Source</h3>",
         '<div class="fc-legend"><mark>cited</mark> · <mark class="fc-flagged">cited by a '
         "flagged item</mark> · the numbers link to the claims (#) and key points (k) that "
@@ -318,8 +331,10 @@ def page(fragment: str, title: str = "factcheck report") -> str:
     )
 
 
-def report_page(report: Report, verdicts: Sequence[Verdict] | None = None) -> str:
-    return page(report_html(report, verdicts), title=report.headline)
+def report_page(
+    report: Report, verdicts: Sequence[Verdict] | None = None, *, price: Price | None = None
+) -> str:
+    return page(report_html(report, verdicts, price=price), title=report.headline)
 
 
 def _evidence_quotes(verdict: Verdict) -> str:
