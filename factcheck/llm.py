@@ -152,46 +152,28 @@ def _retry_after(exc: BaseException | None) -> float | None:
 
 
 def _status_error(
-    exc: BaseException,
-    attempts: int,
-    usage: Usage,
-    secrets: Sequence[str | None] = (),
-    url: str = "",
+    exc: BaseException, attempts: int, usage: Usage, secrets: Sequence[str | None] = ()
 ) -> EndpointError:
     from openai import APIStatusError, APITimeoutError
 
-    # Name the endpoint by its address (never its key): "which server?" is the first question.
-    endpoint = f"endpoint {_public_url(url)}" if url else "endpoint"
     if isinstance(exc, APIStatusError):
         # Servers echo what they were sent ("Incorrect API key provided: …").
         detail = redact(str(exc.message), secrets)[:500]
         return EndpointError(
-            f"{endpoint} answered HTTP {exc.status_code}: {detail}",
+            f"endpoint answered HTTP {exc.status_code}: {detail}",
             attempts=attempts,
             usage=usage,
             status_code=exc.status_code,
         )
     if isinstance(exc, APITimeoutError):
-        return EndpointError(f"{endpoint} timed out", attempts=attempts, usage=usage)
+        return EndpointError("endpoint timed out", attempts=attempts, usage=usage)
     if isinstance(exc, _MalformedResponse):
-        return EndpointError(
-            f"{endpoint} {redact(str(exc), secrets)}", attempts=attempts, usage=usage
-        )
+        return EndpointError(redact(str(exc), secrets), attempts=attempts, usage=usage)
     return EndpointError(
-        f"could not reach the {endpoint}: {redact(str(exc), secrets)}",
+        f"could not reach the endpoint: {redact(str(exc), secrets)}",
         attempts=attempts,
         usage=usage,
     )
-
-
-def _public_url(url: str) -> str:
-    """``url`` without user info, query or fragment: the parts that may carry a credential."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def response_format(mode: Mode, schema: dict[str, Any], name: str) -> dict[str, Any]:
@@ -226,12 +208,12 @@ class _Caller:
         except json.JSONDecodeError as exc:
             # The SDK parses a JSON content type itself and lets the decode error through.
             raise _MalformedResponse(
-                f"answered with a body that is not JSON ({exc.msg} at char {exc.pos})"
+                f"endpoint answered with a body that is not JSON ({exc.msg} at char {exc.pos})"
             ) from None
         if not isinstance(result, ChatCompletion):
             # Any other content type comes back as a plain string: a web page, not an API.
             raise _MalformedResponse(
-                f"answered with {type(result).__name__} instead of a chat completion "
+                f"endpoint answered with {type(result).__name__} instead of a chat completion "
                 f"(is the base URL an OpenAI-compatible API?): {str(result)[:80]!r}"
             )
         return result
@@ -279,9 +261,7 @@ class _Caller:
 
             if not isinstance(exc, OpenAIError | _MalformedResponse):
                 raise
-            failure = _status_error(
-                exc, self.attempts, self.usage, self.secrets, self.endpoint.base_url
-            )
+            failure = _status_error(exc, self.attempts, self.usage, self.secrets)
         # Raised outside the except block so that the SDK's exception is not even the
         # implicit context: its message may echo what the request carried (an API key).
         raise failure
@@ -374,87 +354,211 @@ async def _ask(
     schema: dict[str, Any],
     context: dict[str, Any] | None,
 ) -> tuple[T, str]:
+    """Send, read, validate; re-ask with the error until ``max_reasks`` is spent.
+
+    Each step is its own function: building the request (:func:`_request`), sending it with
+    the mode fallback (:func:`_complete`), reading the answer's text (:func:`_answer_text`)
+    and parsing it (:func:`parse_output`).
+    """
     endpoint, policy = caller.endpoint, caller.policy
     conversation = list(messages)
-    reasks = 0
     while True:
         mode = endpoint.mode
-        sent = conversation
-        if mode == "json_object" and not endpoint.grammar_enforced:
-            hint = render("schema_hint", schema=json.dumps(schema, separators=(",", ":")))
-            sent = [{**conversation[0], "content": conversation[0]["content"] + "\n" + hint}]
-            sent += conversation[1:]
-        kwargs: dict[str, Any] = {
-            "model": endpoint.model,
-            "messages": sent,
-            "response_format": response_format(mode, schema, output_type.__name__),
-            "timeout": policy.timeout,
-        }
-        if endpoint.kind == "openai":
-            kwargs["max_completion_tokens"] = policy.max_tokens
-        else:
-            kwargs["max_tokens"] = policy.max_tokens
-        if policy.temperature is not None:
-            kwargs["temperature"] = policy.temperature
-        if policy.seed is not None:
-            kwargs["seed"] = policy.seed
-        rejection: Exception | None = None
+        request = _request(endpoint, policy, conversation, mode, schema, output_type.__name__)
+        completion = await _complete(caller, request, mode)
+        if completion is None:
+            continue  # the endpoint rejected json_schema; the next round uses JSON mode
+        content = _answer_text(caller, completion)
         try:
-            completion = await caller.send_with_retries(kwargs)
-        except Exception as exc:
-            if not _is_mode_rejection(exc):
-                raise
-            rejection = exc
-        if rejection is not None:
-            if mode == "json_schema" and endpoint.forced_mode is None:
-                logger.info("endpoint %s rejects json_schema; using JSON mode", endpoint.identity)
-                endpoint.remember_mode("json_object")
-                continue
-            # Raised outside the except clause: no implicit context (see send_with_retries).
-            raise _status_error(rejection, caller.attempts, caller.usage, caller.secrets)
-        if completion.usage is not None:
-            caller.usage.input_tokens += completion.usage.prompt_tokens or 0
-            caller.usage.output_tokens += completion.usage.completion_tokens or 0
-        if not completion.choices:
-            raise caller.error(EndpointError, "endpoint returned no choices")
-        choice = completion.choices[0]
-        message = choice.message
-        caller.last_output = message.content
-        if getattr(message, "refusal", None):
-            caller.last_output = message.refusal
-            raise caller.error(RefusalError, f"model refused: {message.refusal}")
-        if choice.finish_reason == "length":
-            raise caller.error(
-                TruncatedOutputError,
-                f"model stopped at max_tokens={policy.max_tokens} before finishing its JSON",
-            )
-        if choice.finish_reason == "content_filter":
-            raise caller.error(RefusalError, "model output was withheld by a content filter")
-        content = message.content or ""
-        try:
-            value = output_type.model_validate_json(content, context=context)
+            value = parse_output(output_type, content, context)
         except ValidationError as exc:
-            if reasks >= policy.max_reasks:
+            if caller.usage.reasks >= policy.max_reasks:
                 raise caller.error(
                     OutputValidationError,
-                    f"model output does not match {output_type.__name__} after {reasks} "
-                    f"re-ask(s): {brief(exc)}",
+                    f"model output does not match {output_type.__name__} after "
+                    f"{caller.usage.reasks} re-ask(s): {brief(exc)}",
                 ) from None
-            reasks += 1
             caller.usage.reasks += 1
             logger.info("output failed validation; re-asking (%s)", brief(exc))
-            conversation = [
-                *messages,
-                {"role": "assistant", "content": content},
-                {
-                    "role": "user",
-                    "content": "That JSON is invalid: "
-                    f"{brief(exc)}. Answer again with the corrected JSON object only.",
-                },
-            ]
+            conversation = _reask(messages, content, exc)
             continue
         endpoint.remember_mode(mode)
         return value, value.model_dump_json()
+
+
+def _request(
+    endpoint: Endpoint,
+    policy: CallPolicy,
+    conversation: list[Message],
+    mode: Mode,
+    schema: dict[str, Any],
+    name: str,
+) -> dict[str, Any]:
+    """The keyword arguments of one ``chat.completions.create`` call."""
+    sent = conversation
+    if mode == "json_object" and not endpoint.grammar_enforced:
+        # Without strict json_schema nor a grammar, the schema must be in the prompt.
+        hint = render("schema_hint", schema=json.dumps(schema, separators=(",", ":")))
+        sent = [{**conversation[0], "content": conversation[0]["content"] + "\n" + hint}]
+        sent += conversation[1:]
+    kwargs: dict[str, Any] = {
+        "model": endpoint.model,
+        "messages": sent,
+        "response_format": response_format(mode, schema, name),
+        "timeout": policy.timeout,
+    }
+    # OpenAI renamed the limit; other servers know only the old name.
+    kwargs["max_completion_tokens" if endpoint.kind == "openai" else "max_tokens"] = (
+        policy.max_tokens
+    )
+    if policy.temperature is not None:
+        kwargs["temperature"] = policy.temperature
+    if policy.seed is not None:
+        kwargs["seed"] = policy.seed
+    return kwargs
+
+
+async def _complete(caller: _Caller, kwargs: dict[str, Any], mode: Mode) -> ChatCompletion | None:
+    """Send with retries. None when the endpoint rejected ``json_schema`` and JSON mode is
+    now remembered for it (the caller asks again); any other failure raises."""
+    endpoint = caller.endpoint
+    rejection: Exception | None = None
+    try:
+        return await caller.send_with_retries(kwargs)
+    except Exception as exc:
+        if not _is_mode_rejection(exc):
+            raise
+        rejection = exc
+    if mode == "json_schema" and endpoint.forced_mode is None:
+        logger.info("endpoint %s rejects json_schema; using JSON mode", endpoint.identity)
+        endpoint.remember_mode("json_object")
+        return None
+    # Raised outside the except clause: no implicit context (see send_with_retries).
+    raise _status_error(rejection, caller.attempts, caller.usage, caller.secrets)
+
+
+def _answer_text(caller: _Caller, completion: ChatCompletion) -> str:
+    """Count the tokens and return the answer's text; raise when there is no usable answer
+    (no choices, a refusal, output cut at ``max_tokens``, a content filter)."""
+    if completion.usage is not None:
+        caller.usage.input_tokens += completion.usage.prompt_tokens or 0
+        caller.usage.output_tokens += completion.usage.completion_tokens or 0
+    if not completion.choices:
+        raise caller.error(EndpointError, "endpoint returned no choices")
+    choice = completion.choices[0]
+    message = choice.message
+    caller.last_output = message.content
+    if getattr(message, "refusal", None):
+        caller.last_output = message.refusal
+        raise caller.error(RefusalError, f"model refused: {message.refusal}")
+    if choice.finish_reason == "length":
+        raise caller.error(
+            TruncatedOutputError,
+            f"model stopped at max_tokens={caller.policy.max_tokens} before finishing its JSON",
+        )
+    if choice.finish_reason == "content_filter":
+        raise caller.error(RefusalError, "model output was withheld by a content filter")
+    return message.content or ""
+
+
+def _reask(messages: list[Message], content: str, exc: ValidationError) -> list[Message]:
+    """The conversation that shows the model its rejected answer and why."""
+    advice = "Answer again with the corrected JSON object only."
+    if _is_syntax_error(exc):
+        advice = (
+            "Answer again with one JSON object only: nothing before or after it, every "
+            "bracket closed, and every line break inside a string written as \\n."
+        )
+    return [
+        *messages,
+        {"role": "assistant", "content": content},
+        {"role": "user", "content": f"That JSON is invalid: {brief(exc)}. {advice}"},
+    ]
+
+
+# -- parsing, with repair of the syntax slips a grammar lets through ---------------------------
+
+#: Closing bracket for each opening one.
+_CLOSERS = {"{": "}", "[": "]"}
+
+
+def _is_syntax_error(exc: ValidationError) -> bool:
+    return any(error["type"] == "json_invalid" for error in exc.errors())
+
+
+def parse_output(output_type: type[T], content: str, context: dict[str, Any] | None = None) -> T:
+    """Validate ``content`` as ``output_type``; when it is not valid JSON, repair it first.
+
+    Repair covers the slips that are unambiguous, found in real answers: llama.cpp's grammar
+    for a JSON string admits raw control characters (a line break inside a headline), which
+    JSON forbids and pydantic's parser rejects; text after the object (a second object,
+    a stray bracket or fence); text before it (a code fence); and the final closing bracket
+    missing from an otherwise complete answer. Anything else (a value cut mid-string, a missing
+    comma) is not guessed at: the original error stands and the caller re-asks. Raises
+    :class:`pydantic.ValidationError`: the syntax error of the original text when it cannot
+    be repaired, else whatever the repaired text fails.
+    """
+    try:
+        return output_type.model_validate_json(content, context=context)
+    except ValidationError as exc:
+        if not _is_syntax_error(exc):
+            raise
+        repaired = repair_json(content)
+        if repaired is None:
+            raise
+    logger.info("model output was not valid JSON; repaired it before validation")
+    return output_type.model_validate_json(repaired, context=context)
+
+
+def repair_json(content: str) -> str | None:
+    """``content`` as valid JSON text, or None when it cannot be repaired safely.
+
+    Uses the standard library's decoder with ``strict=False`` (which accepts control
+    characters inside strings) and ``raw_decode`` (which stops at the end of the first
+    value, ignoring what follows). Only a missing final bracket is added by hand (the
+    standard decoder has no mode for that), and only when nothing else is missing.
+    """
+    start = min((i for i in (content.find("{"), content.find("[")) if i >= 0), default=-1)
+    if start < 0:
+        return None
+    text = content[start:]
+    decoder = json.JSONDecoder(strict=False)
+    for candidate in (text, _close_brackets(text)):
+        if candidate is None:
+            continue
+        try:
+            value, _ = decoder.raw_decode(candidate)
+        except json.JSONDecodeError:
+            continue
+        return json.dumps(value, ensure_ascii=False)
+    return None
+
+
+def _close_brackets(text: str) -> str | None:
+    """``text`` with its final closing bracket added, when that is all it lacks: exactly one
+    bracket open (the outermost) and the text ending right after a complete value (outside
+    any string, not after ``,`` or ``:``); else None. Closing more than one would turn an
+    answer cut off mid-list into a shorter valid one: that is left to the re-ask."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in _CLOSERS:
+            stack.append(_CLOSERS[ch])
+        elif ch in "}]" and (not stack or stack.pop() != ch):
+            return None
+    tail = text.rstrip()
+    if in_string or len(stack) != 1 or not tail or tail[-1] in ",:[{":
+        return None
+    return tail + stack[0]
 
 
 def brief(exc: ValidationError, limit: int = 5) -> str:

@@ -4,7 +4,10 @@ It speaks the chat completions wire format (``POST /v1/chat/completions``) on 12
 is told, request by request, how to fail: ``429`` with ``Retry-After``, ``500``, ``503``, a
 connection reset in the middle of the body, a hang past the client's timeout, a body that is
 not JSON or is a web page, JSON content that fails the schema, ``finish_reason: "length"``
-with truncated content, a refusal, a content filter, an empty ``choices`` list, ``401`` and ``404``.
+with truncated content, a refusal, a content filter, an empty ``choices`` list, ``401`` and ``404``,
+and answers that are not quite JSON: a raw line break inside a string (llama.cpp's grammar
+lets one through), text after the object, the final ``}`` missing, or the answer cut in the
+middle while the server says it finished (``finish_reason: "stop"``).
 
 Nothing it answers successfully is invented: the answers are replayed from cassettes
 recorded from the embedded model, matched on the conversation (every message except the
@@ -56,6 +59,10 @@ class Fault(str, Enum):
     no_choices = "no_choices"
     unauthorized = "401"
     unknown_model = "404"
+    raw_newline = "raw_newline"
+    trailing_text = "trailing_text"
+    missing_brace = "missing_brace"
+    garbled = "garbled"
 
 
 #: Faults a client should retry; the rest are permanent.
@@ -73,8 +80,15 @@ _ANSWERING = frozenset(
         Fault.refusal,
         Fault.content_filter,
         Fault.no_choices,
+        Fault.raw_newline,
+        Fault.trailing_text,
+        Fault.missing_brace,
+        Fault.garbled,
     }
 )
+
+#: What ``trailing_text`` appends to the recorded answer: a stray brace and a code fence.
+TRAILING_TEXT = "}\n```"
 
 REFUSAL = "I'm sorry, but I can't help with that request."
 
@@ -337,6 +351,22 @@ def _shape(recorded: dict[str, Any], fault: Fault) -> dict[str, Any]:
     elif fault == Fault.truncated:
         choice["message"]["content"] = content[: len(content) // 2]
         choice["finish_reason"] = "length"
+    elif fault == Fault.raw_newline:
+        # The headline split by a raw line break: JSON that no strict parser accepts.
+        answer = json.loads(content)
+        words = str(answer["headline"]).split(" ")
+        marker = "<<RAW LINE BREAK>>"
+        half = len(words) // 2
+        answer["headline"] = " ".join(words[:half]) + marker + " ".join(words[half:])
+        text = json.dumps(answer, ensure_ascii=False)
+        choice["message"]["content"] = text.replace(marker, "\n")
+    elif fault == Fault.trailing_text:
+        choice["message"]["content"] = content.rstrip() + TRAILING_TEXT
+    elif fault == Fault.missing_brace:
+        stripped = content.rstrip()
+        choice["message"]["content"] = stripped[:-1] if stripped.endswith("}") else stripped
+    elif fault == Fault.garbled:
+        choice["message"]["content"] = content[: len(content) // 2]
     elif fault == Fault.refusal:
         choice["message"]["content"] = None
         choice["message"]["refusal"] = REFUSAL

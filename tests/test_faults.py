@@ -37,7 +37,7 @@ from factcheck.local import DEFAULT_ALIAS
 from factcheck.models import FlagKind
 from factcheck.text import make_source
 from factcheck.tokens import count_tokens
-from tests.fault_server import REFUSAL, TRANSIENT, Fault, FaultServer
+from tests.fault_server import REFUSAL, TRAILING_TEXT, TRANSIENT, Fault, FaultServer, _shape
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 
@@ -192,6 +192,7 @@ PERMANENT = [
     (Fault.refusal, 1, RefusalError, 1, "refused"),
     (Fault.content_filter, 1, RefusalError, 1, "content filter"),
     (Fault.no_choices, 1, EndpointError, 1, "no choices"),
+    (Fault.garbled, 2, OutputValidationError, 2, "Invalid JSON"),
     (Fault.unauthorized, 1, EndpointError, 1, "HTTP 401"),
 ]
 
@@ -258,6 +259,75 @@ def test_schema_failure_once_is_cured_by_the_reask(
     reask = server.requests[1].body["messages"]
     assert [m["role"] for m in reask][-2:] == ["assistant", "user"]
     assert "headline: Field required" in reask[-1]["content"]
+
+
+# -- answers that are almost JSON ----------------------------------------------------------
+
+#: Slips the library repairs itself: no re-ask, no extra call.
+REPAIRABLE = [Fault.raw_newline, Fault.trailing_text, Fault.missing_brace]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+@pytest.mark.parametrize("fault", REPAIRABLE, ids=lambda f: f.value)
+def test_answer_that_is_almost_json_is_repaired_without_a_reask(
+    flavour: str,
+    fault: Fault,
+    server: FaultServer,
+    baseline: Report,
+    seed_text: str,
+    cache: ResponseCache,
+) -> None:
+    """llama.cpp's grammar lets a raw line break into a JSON string; a model may also add
+    text after the object or stop one brace short. Each answer is sent twice over (so that
+    a re-ask would meet the same slip) and must still give the seed's report in one call."""
+    server.queue(fault, fault)
+    report = run(flavour, server, seed_text, cache=cache)
+    assert server.count() == 1 and server.requests[0].fault == fault
+    assert report.usage.calls == 1 and report.usage.reasks == 0
+    assert report.claims == baseline.claims
+    assert len(cache) == 1
+
+    sent = _shape(server.recorded_answer(server.requests[0].body["messages"]) or {}, fault)
+    content = sent["choices"][0]["message"]["content"]
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads(content)  # the fault is real: a strict parser rejects the answer
+    if fault == Fault.raw_newline:
+        assert "control character" in caught.value.msg
+        assert report.headline_origin == "source" or "\n" in report.headline
+    else:
+        assert report.headline == baseline.headline
+        if fault == Fault.trailing_text:
+            assert content.endswith(TRAILING_TEXT)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_raw_newline_on_the_first_answer_and_the_reask_still_gives_a_report(
+    flavour: str, server: FaultServer, baseline: Report, seed_text: str
+) -> None:
+    """The failure seen on a real article: a raw newline in the answer and again in the
+    answer to the re-ask. With the schema failing once as well, the re-ask is spent on
+    the schema and the raw newline of its answer is repaired."""
+    server.queue(Fault.bad_schema, Fault.raw_newline)
+    report = run(flavour, server, seed_text)
+    assert [r.fault for r in server.requests] == [Fault.bad_schema, Fault.raw_newline]
+    assert report.usage.calls == 2 and report.usage.reasks == 1
+    assert report.claims == baseline.claims
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_answer_cut_short_without_a_length_signal_is_reasked(
+    flavour: str, server: FaultServer, baseline: Report, seed_text: str
+) -> None:
+    """Half an answer with ``finish_reason: "stop"`` cannot be repaired without guessing:
+    the re-ask shows the model the syntax error and how to avoid it, and its answer stands."""
+    server.queue(Fault.garbled)
+    report = run(flavour, server, seed_text)
+    assert report.usage.calls == 2 and report.usage.reasks == 1
+    assert report.claims == baseline.claims
+    reask = server.requests[1].body["messages"]
+    assert [m["role"] for m in reask][-2:] == ["assistant", "user"]
+    assert "Invalid JSON" in reask[-1]["content"]
+    assert "line break inside a string" in reask[-1]["content"]
 
 
 # -- the cache never holds a failure ------------------------------------------------------
