@@ -152,28 +152,46 @@ def _retry_after(exc: BaseException | None) -> float | None:
 
 
 def _status_error(
-    exc: BaseException, attempts: int, usage: Usage, secrets: Sequence[str | None] = ()
+    exc: BaseException,
+    attempts: int,
+    usage: Usage,
+    secrets: Sequence[str | None] = (),
+    url: str = "",
 ) -> EndpointError:
     from openai import APIStatusError, APITimeoutError
 
+    # Name the endpoint by its address (never its key): "which server?" is the first question.
+    endpoint = f"endpoint {_public_url(url)}" if url else "endpoint"
     if isinstance(exc, APIStatusError):
         # Servers echo what they were sent ("Incorrect API key provided: …").
         detail = redact(str(exc.message), secrets)[:500]
         return EndpointError(
-            f"endpoint answered HTTP {exc.status_code}: {detail}",
+            f"{endpoint} answered HTTP {exc.status_code}: {detail}",
             attempts=attempts,
             usage=usage,
             status_code=exc.status_code,
         )
     if isinstance(exc, APITimeoutError):
-        return EndpointError("endpoint timed out", attempts=attempts, usage=usage)
+        return EndpointError(f"{endpoint} timed out", attempts=attempts, usage=usage)
     if isinstance(exc, _MalformedResponse):
-        return EndpointError(redact(str(exc), secrets), attempts=attempts, usage=usage)
+        return EndpointError(
+            f"{endpoint} {redact(str(exc), secrets)}", attempts=attempts, usage=usage
+        )
     return EndpointError(
-        f"could not reach the endpoint: {redact(str(exc), secrets)}",
+        f"could not reach the {endpoint}: {redact(str(exc), secrets)}",
         attempts=attempts,
         usage=usage,
     )
+
+
+def _public_url(url: str) -> str:
+    """``url`` without user info, query or fragment: the parts that may carry a credential."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def response_format(mode: Mode, schema: dict[str, Any], name: str) -> dict[str, Any]:
@@ -208,12 +226,12 @@ class _Caller:
         except json.JSONDecodeError as exc:
             # The SDK parses a JSON content type itself and lets the decode error through.
             raise _MalformedResponse(
-                f"endpoint answered with a body that is not JSON ({exc.msg} at char {exc.pos})"
+                f"answered with a body that is not JSON ({exc.msg} at char {exc.pos})"
             ) from None
         if not isinstance(result, ChatCompletion):
             # Any other content type comes back as a plain string: a web page, not an API.
             raise _MalformedResponse(
-                f"endpoint answered with {type(result).__name__} instead of a chat completion "
+                f"answered with {type(result).__name__} instead of a chat completion "
                 f"(is the base URL an OpenAI-compatible API?): {str(result)[:80]!r}"
             )
         return result
@@ -261,7 +279,9 @@ class _Caller:
 
             if not isinstance(exc, OpenAIError | _MalformedResponse):
                 raise
-            failure = _status_error(exc, self.attempts, self.usage, self.secrets)
+            failure = _status_error(
+                exc, self.attempts, self.usage, self.secrets, self.endpoint.base_url
+            )
         # Raised outside the except block so that the SDK's exception is not even the
         # implicit context: its message may echo what the request carried (an API key).
         raise failure
