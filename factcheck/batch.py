@@ -251,6 +251,9 @@ class BatchJob(BaseModel):
         if isinstance(usage, dict):
             article.usage.input_tokens += int(usage.get("prompt_tokens") or 0)
             article.usage.output_tokens += int(usage.get("completion_tokens") or 0)
+            details = usage.get("prompt_tokens_details")
+            if isinstance(details, dict):
+                article.usage.cached_input_tokens += int(details.get("cached_tokens") or 0)
         error = _line_error(line, response, body, custom_id)
         if error is not None:
             _fail(article, error)

@@ -463,6 +463,9 @@ def _answer_text(caller: _Caller, completion: ChatCompletion) -> str:
     if completion.usage is not None:
         caller.usage.input_tokens += completion.usage.prompt_tokens or 0
         caller.usage.output_tokens += completion.usage.completion_tokens or 0
+        # Endpoints with a prompt cache report the input tokens it served (billed apart).
+        details = completion.usage.prompt_tokens_details
+        caller.usage.cached_input_tokens += (details.cached_tokens or 0) if details else 0
     if not completion.choices:
         raise caller.error(EndpointError, "endpoint returned no choices")
     choice = completion.choices[0]
