@@ -110,12 +110,14 @@ def summarise_dataset(
     embedded model loaded in every worker).
     """
     try:
-        import ray.data  # noqa: F401  (a clear error before Ray's own)
+        import ray.data  # a clear error before Ray's own
     except ImportError as exc:
         raise ConfigurationError('Ray Data is not installed: pip install "factcheck[ray]"') from exc
     options: dict[str, Any] = {}
     if concurrency is not None:
-        options["concurrency"] = concurrency
+        # Ray 2.51 deprecated map_batches(concurrency=n) for a function in favour of a
+        # compute strategy: at most n tasks at once.
+        options["compute"] = ray.data.TaskPoolStrategy(size=concurrency)
     return ds.map_batches(
         summarise_batch,
         batch_size=batch_size,

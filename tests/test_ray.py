@@ -124,3 +124,27 @@ def test_results_serialise_as_columns() -> None:
     assert out["report"] == [None, None]
     assert out["error_type"] == ["InputError", "InputError"]
     json.dumps(out)
+
+
+def test_concurrency_uses_the_current_ray_api(local_ray: None) -> None:
+    """``concurrency=`` becomes a task-pool size, not Ray's deprecated argument (which
+    logs "The argument ``concurrency`` is deprecated in Ray 2.51")."""
+    import logging
+
+    import ray
+
+    from factcheck.ray_data import summarise_dataset
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    # The module that logs it; "ray.data" does not pass records up to "ray".
+    ray_logger = logging.getLogger("ray.data._internal.util")
+    ray_logger.addHandler(handler)
+    try:
+        ds = ray.data.from_items([{"text": COUNCIL}])
+        # Lazy: map_batches checks its arguments now and runs nothing.
+        summarise_dataset(ds, base_url="http://127.0.0.1:9/v1", concurrency=2)
+    finally:
+        ray_logger.removeHandler(handler)
+    assert not [r for r in records if "deprecated" in r.getMessage()]
