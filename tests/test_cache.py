@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from openai import AsyncOpenAI
 
-from factcheck.cache import FILENAME, ResponseCache, cache_key, default_cache_dir
+from factcheck.cache import _MIGRATIONS, FILENAME, ResponseCache, cache_key, default_cache_dir
 from factcheck.endpoint import Endpoint
 from factcheck.errors import CacheMissError
 from factcheck.llm import CallPolicy, request_key, structured_call
@@ -68,7 +69,7 @@ def test_put_get_round_trip_in_wal_mode(tmp_path: Path) -> None:
     assert len(cache) == 1
     with sqlite3.connect(cache.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(_MIGRATIONS)
 
 
 def test_default_location_follows_the_environment(
@@ -123,3 +124,66 @@ async def test_offline_miss_is_a_clear_error_before_any_call(
         await structured_call(
             _endpoint(), MESSAGES, ReduceOutput, schema=SCHEMA, cache=ResponseCache(tmp_path)
         )
+
+
+def test_a_version_one_cache_is_migrated_and_keeps_its_entries(tmp_path: Path) -> None:
+    path = tmp_path / FILENAME
+    with sqlite3.connect(path) as conn:  # the cache as the first release wrote it
+        conn.execute(_MIGRATIONS[0])
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO responses VALUES ('old', 0, 'm', 'p', '{}', 1, 2)")
+    cache = ResponseCache(path)
+    old = cache.get("old")
+    assert old is not None and old.output_tokens == 2
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(_MIGRATIONS)
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"responses", "reports"} <= tables
+
+
+def test_one_connection_serves_every_operation_of_a_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[object] = []
+    real_connect = sqlite3.connect
+
+    def counting(*args: object, **kwargs: object) -> sqlite3.Connection:
+        conn = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        opened.append(conn)
+        return conn
+
+    cache = ResponseCache(tmp_path)
+    cache.get("warm")  # creates and migrates the file (its own short connection)
+    monkeypatch.setattr(sqlite3, "connect", counting)
+    for i in range(20):
+        cache.put(
+            f"k{i}", content="{}", model="m", prompt_version="p", input_tokens=0, output_tokens=0
+        )
+        assert cache.get(f"k{i}") is not None
+    assert len(cache) == 20
+    assert len(opened) <= 1
+
+
+def test_threads_share_one_cache_object_safely(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+
+    def write(worker: int) -> int:
+        for i in range(50):
+            key = f"t{worker}-{i}"
+            cache.put(
+                key, content=key, model="m", prompt_version="p", input_tokens=i, output_tokens=0
+            )
+            hit = cache.get(key)
+            assert hit is not None and hit.content == key
+        return 50
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sum(pool.map(write, range(8))) == 400
+    assert len(cache) == 400
+
+
+def test_a_closed_cache_opens_again_on_use(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+    cache.put("k", content="{}", model="m", prompt_version="p", input_tokens=0, output_tokens=0)
+    cache.close()
+    assert cache.get("k") is not None
