@@ -350,10 +350,6 @@ _GENERIC = frozenset(
 RATIONALE_MIN_SHARE = 0.34
 
 
-def clamp(value: float) -> float:
-    return min(1.0, max(0.0, value))
-
-
 @dataclass(frozen=True)
 class Decision:
     """A label the library can stand behind, with its basis, reason and evidence."""
@@ -427,6 +423,20 @@ def _model_decision(
             rules.reason,
             rules.evidence,
             f"the model answered not_enough_info, but {rules.reason}",
+        )
+    if found is None and entailing is not None:
+        # Cited nothing, but a candidate states the claim: the label rests on that.
+        group, entails = entailing
+        if label is VerdictLabel.supported:
+            return Decision(
+                VerdictLabel.supported, "entailed_model_agrees", entails.reason(), group
+            )
+        return Decision(
+            VerdictLabel.supported,
+            "entailed_over_contradicted",
+            entails.reason(),
+            group,
+            f"the model answered contradicted, but {entails.reason()}",
         )
     if found is None:
         return Decision(

@@ -570,6 +570,31 @@ def test_claims_against_evidence_texts(embedded_model: str, report: Report) -> N
 
 
 @pytest.mark.vcr
+def test_readme_example_gets_the_label_its_evidence_bears_out(embedded_model: str) -> None:
+    """README: ``verify(["Inflation rose to 9%."], evidence=[…"inflation rose to 9%"…])``.
+    Whatever the model answers, the evidence states every word and figure of the claim: it
+    is supported, and never contradicted."""
+    verdicts = verify(["Inflation rose to 9%."], evidence=[INFLATION_TEXT])
+    (verdict,) = verdicts
+    assert verdict.model_label is not None and verdicts.usage.calls == 1  # the model was asked
+    assert verdict.label == VerdictLabel.supported
+    assert verdicts.bases[0].startswith("entailed") and verdict.confidence >= 0.9
+    assert [p.text for p in verdict.evidence] == [STATS.text]
+    assert_pinned(verdicts, [make_source(INFLATION_TEXT)])
+    assert_safeguards(verdicts)
+    if verdict.model_label != VerdictLabel.supported:
+        assert verdict.downgraded and verdict.safeguard
+    review = to_claimreview(
+        [Claim(statement="Inflation rose to 9%.", sentence_ids=[])],
+        verdicts,
+        url="https://example.org/news/inflation",
+        publisher="Example Fact Desk",
+    )[0]
+    assert review["reviewRating"]["alternateName"] == "supported"
+    assert "author" not in review["itemReviewed"]
+
+
+@pytest.mark.vcr
 async def test_async_evidence_function(embedded_model: str, report: Report) -> None:
     asked: list[str] = []
 
