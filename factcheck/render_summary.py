@@ -33,7 +33,7 @@ def repair_line(report: Report) -> str:
     if replaced:
         parts.append(
             f"{replaced} of {_plural(len(claims), 'claim')} "
-            f"use{'s' if replaced == 1 else ''} the source's wording: the model's failed grounding"
+            "use the source's wording: the model's failed grounding"
         )
     points = report.key_points
     point_replaced = sum(1 for p in points if p.origin == "source")
@@ -95,10 +95,15 @@ def flag_groups(report: Report) -> list[FlagGroup]:
         note(point.flags, f"key point {i}")
     for i, claim in enumerate(report.claims):
         note(claim.flags, f"claim {i}")
-    # Flags on no item (a failed chunk, say) are counted too.
-    placed = {id(f) for c in report.claims for f in c.flags}
-    placed |= {id(f) for p in report.key_points for f in p.flags}
-    note([f for f in report.flags if id(f) not in placed and f.item != "headline"], "report")
+    # Flags on no item (a failed chunk, say) are counted too. Compared by value: a report
+    # read back from JSON holds equal copies, not the same objects.
+    rest = [f for f in report.flags if f.item != "headline"]
+    for flag in [f for c in report.claims for f in c.flags] + [
+        f for p in report.key_points for f in p.flags
+    ]:
+        if flag in rest:
+            rest.remove(flag)
+    note(rest, "report")
     return [
         FlagGroup(kind=kind, count=count, items=tuple(items[kind]))
         for kind, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
