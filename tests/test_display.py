@@ -7,15 +7,24 @@ views are tested on what the pipeline really produces, flags and all.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from factcheck import check_summary, summarise, verify
-from factcheck.display import page, report_html, report_page, summary_check_html, verdicts_html
+from factcheck import Price, Usage, check_summary, summarise, verify
+from factcheck.display import (
+    page,
+    report_html,
+    report_page,
+    stylesheet,
+    summary_check_html,
+    verdicts_html,
+)
 from factcheck.models import Claim, Flag, FlagKind, KeyPoint, Report, Verdict
+from factcheck.render_summary import flag_groups, repair_line
 from factcheck.text import make_source
 from tests.test_notebook import SUMMARY
 
@@ -113,7 +122,17 @@ def test_report_view_has_every_claim_row_and_highlights_every_cited_sentence(
         (statement,) = row.find("td", "fc-statement")
         assert statement.text.startswith(claim.statement)
         (speaker,) = row.find("td", "fc-speaker")
-        assert speaker.text == (claim.speaker or "—")
+        assert speaker.text.startswith(claim.speaker or "—")
+        # The sentences that name the speaker are linked from the speaker's cell.
+        named = [a.attrs["href"] for a in speaker.find("a", "fc-cite")]
+        assert named == ([f"#{uid}-{sid}" for sid in claim.speaker_ids] if claim.speaker else [])
+        # Per-item flags are folded away: a count, the chips inside <details>.
+        (flags,) = row.find("td", "fc-flags")
+        folded = flags.find("details")
+        assert bool(folded) == bool(claim.flags)
+        if folded:
+            assert folded[0].find("summary")[0].text == f"⚑ {len(claim.flags)}"
+            assert len(folded[0].find("span", "fc-flag")) == len(flags.find("span", "fc-flag"))
         (kind,) = row.find("td", "fc-type")
         assert kind.text == claim.type.value
         cited = [a.attrs["href"] for a in row.find("a", "fc-cite")]
@@ -241,3 +260,80 @@ def test_untrusted_text_is_escaped() -> None:
     cites = tree.root.find("td", "fc-cites")[0]
     assert [a.text for a in cites.find("a")] == ["S0", "S1"]
     assert [s.text for s in cites.find("span", "fc-cite")] == ["S9"]
+
+
+def test_report_view_leads_with_the_repair_line_and_counts_flags_by_kind(seed_text: str) -> None:
+    report = summarise(seed_text)
+    tree = Tree(report_html(report))
+    (view,) = tree.root.find("div", "fc-report")
+    order = [child.tag for child in view.children]
+    # The headline, then at once what was repaired.
+    assert order[order.index("h2") + 1] == "p"
+    (repairs,) = view.find("p", "fc-repairs")
+    assert repairs.text == repair_line(report)
+    groups = flag_groups(report)
+    summary = tree.root.find("details", "fc-all-flags")
+    assert bool(summary) == bool(report.flags)
+    if summary:
+        kinds = summary[0].find("li")
+        assert [li.attrs["data-flag"] for li in kinds] == [g.kind for g in groups]
+        assert sum(g.count for g in groups) == len(report.flags)
+        assert summary[0].find("summary")[0].text.startswith(f"Flags: {len(report.flags)} in ")
+    # No flag message is shown outside a tooltip or a folded <details>.
+    for flag in report.flags:
+        assert f">{flag.message}<" not in report_html(report)
+
+
+def _ranked_report() -> Report:
+    source = make_source("The council approved 40 million pounds. Mayor Ann Lee said so.")
+    s0 = source.sentences[0]
+    claim = Claim(
+        statement=s0.text,
+        speaker="Ann Lee",
+        speaker_ids=["S1"],
+        sentence_ids=["S0"],
+        quote=s0.text,
+        start=s0.start,
+        end=s0.end,
+        score=0.87,
+        rank=1,
+    )
+    usage = Usage(calls=1, input_tokens=1_000_000, output_tokens=100_000)
+    return Report(
+        source=source,
+        headline="Budget",
+        key_points=[],
+        claims=[claim],
+        model="m",
+        prompt_version="p",
+        usage=usage,
+        candidates=3,
+    )
+
+
+def test_report_view_shows_rank_score_speaker_and_priced_cost() -> None:
+    report = _ranked_report()
+    tree = Tree(report_html(report, price=Price(input=0.5, output=2.0)))
+    (row,) = tree.root.find("tr", "fc-claim")
+    (score,) = row.find("td", "fc-score")
+    assert score.attrs["data-rank"] == "1" and score.text == "0.87"
+    assert "rank 1" in score.find("span")[0].attrs["title"]
+    pills = [p.text for p in tree.root.find("span", "fc-pill")]
+    assert "1 claims of 3 candidates" in pills
+    assert "cost ≈ 0.7 USD" in pills  # 1M input at 0.5 + 100k output at 2.0
+    assert not any(
+        p.startswith("cost")
+        for p in (x.text for x in Tree(report_html(report)).root.find("span", "fc-pill"))
+    )
+
+
+def test_stylesheet_is_a_package_resource_carried_inline_once() -> None:
+    from importlib import resources
+
+    css = (resources.files("factcheck") / "static" / "report.css").read_text(encoding="utf-8")
+    assert css == stylesheet() and ".fc-report{" in css and "details.fc-all-flags" in css
+    markup = report_html(_ranked_report())
+    assert markup.count(css) == 1
+    # The new parts of the view are styled, not left to the notebook's defaults.
+    styled = set(re.findall(r"\.(fc-[a-z-]+)", css))
+    assert {"fc-repairs", "fc-flag", "fc-num", "fc-all-flags", "fc-flag-kinds"} <= styled
