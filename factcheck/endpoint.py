@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from factcheck.errors import ConfigurationError
 from factcheck.settings import OPENAI_URL, EndpointSpec, Kind, Settings, current
 
 if TYPE_CHECKING:
+    import ssl
+
+    import httpx2
     from openai import AsyncOpenAI, OpenAI
 
     AnyClient = AsyncOpenAI | OpenAI
@@ -114,12 +118,33 @@ def from_client(
     )
 
 
+@lru_cache(maxsize=1)
+def _ssl_context() -> ssl.SSLContext:
+    import httpx2
+
+    return httpx2.create_ssl_context()  # the SDK's own default, SSL_CERT_FILE/DIR included
+
+
+def async_http_client() -> httpx2.AsyncClient:
+    """The SDK's default async HTTP client, with one TLS context for the whole process:
+    loading the CA certificates costs 20–200 ms, more than a cached re-run, and each new
+    client would load them again."""
+    from openai import DefaultAsyncHttpxClient
+
+    return DefaultAsyncHttpxClient(verify=_ssl_context())
+
+
 def _async_client(base_url: str, api_key: str | None) -> AsyncOpenAI:
     from openai import AsyncOpenAI
 
     # The base URL is always given, so the SDK never falls back to reading the environment
     # itself. A local server (Ollama, vLLM, llama.cpp) needs no key; the SDK insists on one.
-    return AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed", max_retries=0)
+    return AsyncOpenAI(
+        base_url=base_url,
+        api_key=api_key or "not-needed",
+        max_retries=0,
+        http_client=async_http_client(),
+    )
 
 
 def from_spec(spec: EndpointSpec, model: str | None, settings: Settings) -> Endpoint:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from factcheck.endpoint import Endpoint
+from factcheck.endpoint import Endpoint, async_http_client
 from factcheck.errors import ConfigurationError
 from factcheck.settings import Settings, current
 
@@ -133,7 +133,9 @@ def local_endpoint(model: str | None = None, *, settings: Settings | None = None
     else:
         server = start_server(path)
         base_url, served = server.base_url, server.path
-    client = AsyncOpenAI(base_url=base_url, api_key="local", max_retries=0)
+    client = AsyncOpenAI(
+        base_url=base_url, api_key="local", max_retries=0, http_client=async_http_client()
+    )
     return Endpoint(
         client=client,
         model=model_alias(served),
