@@ -10,18 +10,18 @@ How the blocks run (the convention a README example follows):
 - Names the README leaves to the reader come from :data:`EXAMPLE_INPUTS` (``article``,
   ``summary``, ``texts``, ``text_a``, ``text_b``, ``search``); :data:`SERVERS` points the
   addresses of servers the README names (a vLLM host) at the embedded model.
-- Model calls replay from cassettes: the seed session recorded by tests/test_replay.py and
-  tests/test_notebook.py (the seed article summarised and verified), tests/test_ray.py's, and
-  ``cassettes/test_readme/<section>.yaml`` for whatever else a section asks. A request none of
-  them holds fails the section.
+- Model calls replay from ``cassettes/test_readme/readme.yaml``, one cassette for every
+  section (so the seed article, which several sections summarise, is recorded once), read
+  together with the recordings of other tests that README examples repeat word for word
+  (:data:`SHARED`). A request none of them holds fails the section.
 
-Re-record (after the cassettes above; the embedded model runs, a few minutes)::
+Re-record (after the cassettes in :data:`SHARED`; the embedded model runs)::
 
     rm -rf cassettes/test_readme
     pytest tests/test_readme.py --record-mode=new_episodes
 
-(``new_episodes``, not ``once``: the shared cassettes are loaded too, and only the requests
-they lack are recorded into this module's cassettes.)
+(``new_episodes``, not ``once``: with the shared cassettes loaded a cassette counts as
+existing, and only ``new_episodes`` adds the requests they lack.)
 
 The replay example is also run as a user's own suite: a fresh folder holding the README's
 ``conftest.py`` line and its test file records against the embedded model with no key, then
@@ -173,8 +173,12 @@ def _run_section(section: str, substitutions: dict[str, str]) -> None:
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 @pytest.mark.parametrize(
     "section",
-    [pytest.param(s, id=slug(s), marks=pytest.mark.vcr(*map(str, SHARED))) for s in SECTIONS],
+    [pytest.param(s, id=slug(s)) for s in SECTIONS],
 )
+# One cassette for all sections; a request may repeat within a section (the batch example
+# sends the very request summarise() sent), so a recording may answer more than once.
+@pytest.mark.default_cassette("readme.yaml")
+@pytest.mark.vcr(*map(str, SHARED), allow_playback_repeats=True)
 def test_readme_section_runs(
     section: str, servers: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
