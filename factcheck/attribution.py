@@ -64,6 +64,9 @@ _GENERIC = re.compile(
 )
 _DETERMINERS = frozenset("his her their its our my your this that these those".split())
 _QUOTE_OPEN = "“«"
+#: Sentences a quotation may run on without a quotation mark before the rules stop
+#: trusting an unbalanced mark.
+_LONGEST_QUOTATION = 6
 _QUOTE_CLOSE = "”»"
 
 
@@ -170,12 +173,12 @@ def _person_like(name: str) -> bool:
 class _Names:
     """The names of one article and their fullest forms, in order of first use."""
 
-    def __init__(self, sentences: tuple[tuple[str, str], ...]) -> None:
+    def __init__(self, sentences: tuple[tuple[str, str, bool], ...]) -> None:
         self.full: list[str] = []
         self.first_seen: dict[str, int] = {}
         self.by_sentence: list[list[str]] = []
         self.titled: dict[str, str] = {}
-        for index, (_, sentence_text) in enumerate(sentences):
+        for index, (_, sentence_text, _) in enumerate(sentences):
             here: list[str] = []
             for mention in extract(sentence_text):
                 if mention.kind is not MentionKind.name:
@@ -252,7 +255,7 @@ _CAPTIONED = re.compile(r"[”\"]\s*[:—–-]\s*(?P<who>[^.“”\"]{3,80})\.?\
 #: stands before an aside set off by commas.
 _APPOSITIVE = re.compile(
     rf"(?P<who>(?:[A-Z][\w.'’\-]*|the|The|a|A|an|An)(?:\s+[\w.'’\-]+){{0,5}}),\s+"
-    rf"(?P<aside>(?:the\s+|a\s+|an\s+|who\s+|which\s+)?[^,“”\"]{{2,120}}),\s+{_BETWEEN}"
+    rf"(?P<aside>(?:the\s+|a\s+|an\s+|who\s+|which\s+)?[^,“”\"]{{2,120}}),?\s+{_BETWEEN}"
     rf"(?:{_SAY_RE})\b"
 )
 _SUBJECT_VERB = re.compile(rf"\b(?:{_SAY_RE})\b")
@@ -293,7 +296,7 @@ def _cues(text: str) -> list[tuple[str, str]]:
         found.append((captioned.group("who").strip(), "quotation captioned"))
     for m in _APPOSITIVE.finditer(text):
         who, aside = m.group("who").strip(), m.group("aside").strip()
-        if who[:1].islower() or who.split()[0] in ("The", "A", "An"):
+        if who[:1].islower() or who.split()[0] in ("The", "A", "An") or who.split()[-1].islower():
             # "The group responsible, Led by Donkeys, wrote": the aside is the name.
             if re.fullmatch(r"(?:[A-Z][\w.'’\-]*|by|of|the|and|for)(?:\s+(?:[A-Z][\w.'’\-]*|by|of|the|and|for))*", aside):
                 found.append((aside, "X, …, said"))
@@ -336,11 +339,17 @@ def _still_open(text: str, inside: bool) -> bool:
 def attribute(source: Source) -> Attributions:
     """The speaker the text gives for each sentence of ``source`` that has one (cached per
     text: grounding asks for every claim)."""
-    return _attribute(tuple((s.id, s.text) for s in source.sentences))
+    text = source.text
+    return _attribute(
+        tuple(
+            (s.id, s.text, s.start == 0 or "\n" in text[max(0, s.start - 2) : s.start])
+            for s in source.sentences
+        )
+    )
 
 
 @lru_cache(maxsize=64)
-def _attribute(sentences: tuple[tuple[str, str], ...]) -> Attributions:
+def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
     names = _Names(sentences)
     result: dict[str, Attribution] = {}
     last_person: Attribution | None = None
@@ -350,7 +359,14 @@ def _attribute(sentences: tuple[tuple[str, str], ...]) -> Attributions:
     open_quote: Attribution | None = None
     inside = False
     previous_text = ""
-    for index, (sentence_id, text) in enumerate(sentences):
+    quoted_run = 0
+    for index, (sentence_id, text, paragraph) in enumerate(sentences):
+        if inside and paragraph and not _opens_quote(text):
+            # A quotation that runs into the next paragraph reopens it with a quotation
+            # mark; a paragraph without one is outside any quotation (whatever an
+            # unbalanced mark earlier left behind).
+            inside, open_quote = False, None
+        quoted_run = quoted_run + 1 if inside else 0
         found: Attribution | None = None
         for phrase, cue in _cues(_outside_quotes(text, inside)):
             found = _resolve(
@@ -381,7 +397,7 @@ def _attribute(sentences: tuple[tuple[str, str], ...]) -> Attributions:
             full = names.canonical(name)
             if _person_like(full):
                 last_named_person = (full, sentence_id)
-        inside = _still_open(text, inside)
+        inside = _still_open(text, inside) and quoted_run < _LONGEST_QUOTATION
         if text.rstrip().endswith(":") and found is not None:
             open_quote = found
         elif inside:
@@ -448,7 +464,8 @@ def _described(
     """A speaker the text describes instead of naming: "the PM", "the company", "a
     coroner"."""
     head = generic.split()[-1]
-    title = names.titled.get(generic) or names.titled.get(head)
+    # Only the title as the article uses it: "the prime minister" is not "the minister".
+    title = names.titled.get(generic)
     if title and head in TITLES:
         return Attribution(names.canonical(title), (sentence_id,), f"title ({cue})")
     if generic in ("pm", "prime minister", "president", "minister") and last_person is not None:

@@ -5,32 +5,42 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from factcheck.cache import ResponseCache
+from factcheck.attribution import attribute
+from factcheck.cache import ResponseCache, report_key
 from factcheck.chunking import Chunk, plan_chunks
-from factcheck.endpoint import Endpoint, resolve
+from factcheck.endpoint import Endpoint, async_http_client, resolve
 from factcheck.errors import InputError, ModelError
-from factcheck.grounding import ground_claim, ground_headline, ground_point, merge_duplicates
+from factcheck.grounding import (
+    ground_claim,
+    ground_headline,
+    ground_point,
+    merge_duplicates,
+    pin,
+)
 from factcheck.inputs import article_text
 from factcheck.llm import CallPolicy, structured_call
-from factcheck.models import Flag, FlagKind, Report, Source, Usage
+from factcheck.models import Claim, ClaimType, Flag, FlagKind, Report, Source, Usage
 from factcheck.progress import counted, progress_bar
 from factcheck.prompts import prompt_version, render
 from factcheck.schema import (
     CLAIMS_MAX,
     ChunkOutput,
-    ClaimOut,
+    NotesOutput,
     PointOut,
     ReduceOutput,
+    notes_schema,
     output_schema,
 )
-from factcheck.text import make_source
+from factcheck.selection import score_sentences
+from factcheck.text import SEGMENTATION_VERSION, make_source
 from factcheck.tokens import count_tokens
+from factcheck.trust import DEFAULT_MAX_CLAIMS, choose_key_points, select_claims
 
 if TYPE_CHECKING:
     from factcheck.endpoint import AnyClient
@@ -58,6 +68,9 @@ R = TypeVar("R")
 #: model has an 8k context and does best on short inputs; unknown servers (Ollama's default
 #: context is a few thousand tokens) get a cautious budget.
 CHUNK_TOKENS = {"local": 700, "compatible": 3000, "openai": 12000}
+#: The version of the library's deterministic rules (segmentation, grounding, selection,
+#: assembly). It keys the report cache: bump it whenever they change what a report says.
+RULES_VERSION = f"2/segmentation-{SEGMENTATION_VERSION}"
 MAX_TOKENS = {"local": 4096, "compatible": 4096, "openai": 8192}
 
 CacheOption = bool | str | Path | ResponseCache | None
@@ -105,6 +118,49 @@ def chunk_request(source: Source, chunk: Chunk, *, per_sentence: bool) -> ModelR
     return ModelRequest(messages=messages, schema=schema, ids=ids)
 
 
+#: Most names offered to a grammar-bound model as speakers (each is an enum value).
+SPEAKER_NAMES_MAX = 40
+
+
+def notes_request(source: Source, chunk: Chunk) -> ModelRequest:
+    """The call for one chunk on an endpoint that enforces the schema as a grammar: a
+    headline, and for each sentence that may be a claim its type, checkability and
+    speaker, chosen from the names the article uses (see :class:`NotesOutput`)."""
+    scores = score_sentences(source)
+    sentences = source.sentences[chunk.first : chunk.last + 1]
+    ids = [s.id for s in sentences if scores[s.id].junk is None]
+    names = speaker_names(source)
+    messages = [
+        {"role": "system", "content": render("notes_system")},
+        {
+            "role": "user",
+            "content": render(
+                "notes_user",
+                sentences=_numbered(source, chunk),
+                names=", ".join(names) or "(none)",
+                ids=", ".join(ids) or "(none)",
+            ),
+        },
+    ]
+    return ModelRequest(messages=messages, schema=notes_schema(ids, names), ids=ids)
+
+
+def speaker_names(source: Source) -> list[str]:
+    """The names a grammar-bound model may choose as speakers: those the text itself gives
+    as speakers, then the other names of two or more words (people, bodies), never from
+    text that is never a claim (handles, links)."""
+    attributions = attribute(source)
+    scores = score_sentences(source)
+    clean = " ".join(s.text for s in source.sentences if scores[s.id].junk is None)
+    speakers = [a.speaker for a in attributions.by_sentence.values()]
+    others = [n for n in attributions.names if len(n.split()) >= 2 and n in clean]
+    names = [n for n in dict.fromkeys([*speakers, *others]) if 0 < len(n) <= 60]
+    return names[:SPEAKER_NAMES_MAX]
+
+
+ChunkAnswer = ChunkOutput | NotesOutput
+
+
 def reduce_request(outputs: list[ChunkOutput]) -> ModelRequest:
     """The reduce call that writes one summary from the key points of several chunks."""
     points = [p for out in outputs for p in out.points]
@@ -124,19 +180,23 @@ async def _summarise_chunk(
     cache: ResponseCache | None,
     policy: CallPolicy,
     limit: asyncio.Semaphore,
-) -> tuple[ChunkOutput, Usage]:
-    request = chunk_request(source, chunk, per_sentence=endpoint.grammar_enforced)
+) -> tuple[ChunkAnswer, Usage]:
+    output_type: type[ChunkOutput] | type[NotesOutput]
+    if endpoint.grammar_enforced:
+        request, output_type = notes_request(source, chunk), NotesOutput
+    else:
+        request, output_type = chunk_request(source, chunk, per_sentence=False), ChunkOutput
     async with limit:
         result = await structured_call(
             endpoint,
             request.messages,
-            ChunkOutput,
+            output_type,
             schema=request.schema,
             context={"ids": set(request.ids)},
             cache=cache,
             policy=policy,
         )
-    logger.debug("chunk %d: %d claims", chunk.index, len(result.value.claims))
+    logger.debug("chunk %d answered", chunk.index)
     return result.value, result.usage
 
 
@@ -171,23 +231,69 @@ async def asummarise(
     repair: bool = True,
     progress: bool | None = None,
     partial: bool = False,
+    max_claims: int | None = DEFAULT_MAX_CLAIMS,
 ) -> Report:
     """Summarise an article into a :class:`Report` (async). See :func:`summarise`."""
+    _check_max_claims(max_claims)
     if max_concurrency < 1:
         raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
     source = make_source(article_text(text))
     endpoint = resolve(model, client)
-    return await summarise_source(
-        source,
-        endpoint,
-        cache=open_cache(cache),
-        chunk_tokens=chunk_tokens,
-        policy=policy,
-        limit=asyncio.Semaphore(max_concurrency),
-        repair=repair,
-        progress=progress,
-        partial=partial,
+    response_cache = open_cache(cache)
+    # Every option that changes what the report says (defaults resolved): a new option
+    # only needs an entry here to key the report cache.
+    call = policy or CallPolicy(max_tokens=MAX_TOKENS[endpoint.kind])
+    options: dict[str, Any] = {
+        "repair": repair,
+        "max_claims": max_claims,
+        "chunk_tokens": CHUNK_TOKENS[endpoint.kind] if chunk_tokens is None else chunk_tokens,
+        "call": [call.max_tokens, call.temperature, call.seed, call.max_reasks],
+    }
+    key = None if response_cache is None else report_cache_key(source, endpoint, options)
+    if key is not None and response_cache is not None:
+        hit = response_cache.get_report(key)
+        if hit is not None:
+            await _release(endpoint, owned=client is None)
+            return hit
+    try:
+        report = await summarise_source(
+            source,
+            endpoint,
+            cache=response_cache,
+            chunk_tokens=chunk_tokens,
+            policy=policy,
+            limit=asyncio.Semaphore(max_concurrency),
+            repair=repair,
+            progress=progress,
+            partial=partial,
+            max_claims=max_claims,
+        )
+    finally:
+        await _release(endpoint, owned=client is None)
+    if key is not None and response_cache is not None:
+        response_cache.put_report(key, report, rules_version=RULES_VERSION)
+    return report
+
+
+def report_cache_key(source: Source, endpoint: Endpoint, options: dict[str, Any]) -> str:
+    """The report cache key of ``source`` on ``endpoint`` with these ``options``."""
+    return report_key(
+        text=source.text,
+        endpoint=endpoint.identity,
+        kind=endpoint.kind,
+        model=endpoint.model,
+        prompt_version=prompt_version(),
+        rules_version=RULES_VERSION,
+        options=options,
     )
+
+
+async def _release(endpoint: Endpoint, *, owned: bool) -> None:
+    """Close a client this call created: its connections belong to this call's event loop,
+    which a sync summarise() closes on return (left open, they fail at garbage collection
+    with "Event loop is closed"). A caller's own client stays open."""
+    if owned and endpoint.is_async:
+        await endpoint.client.close()  # type: ignore[misc]
 
 
 async def summarise_source(
@@ -201,6 +307,7 @@ async def summarise_source(
     repair: bool = True,
     progress: bool | None = None,
     partial: bool = False,
+    max_claims: int | None = DEFAULT_MAX_CLAIMS,
 ) -> Report:
     """:func:`asummarise` on a prepared source and endpoint. ``limit`` bounds the model calls
     in flight; :mod:`factcheck.many` shares one endpoint, cache and limit across articles."""
@@ -223,7 +330,7 @@ async def summarise_source(
             return_exceptions=partial,
         )
     usage = Usage()
-    outputs: list[ChunkOutput] = []
+    outputs: list[ChunkAnswer] = []
     failed: list[Flag] = []
     for chunk, result in zip(chunks, results, strict=True):
         if isinstance(result, BaseException):
@@ -237,12 +344,22 @@ async def summarise_source(
         outputs.append(out)
 
     reduced: ReduceOutput | None = None
-    if len(outputs) > 1:
+    written = [out for out in outputs if isinstance(out, ChunkOutput)]
+    # Notes carry no key points to merge: a grammar-bound model's long article needs no
+    # reduce call (its key points are chosen from the text, its headline from the lede's
+    # chunk).
+    if len(written) > 1:
         async with limit:
-            reduced, reduce_usage = await _reduce(endpoint, outputs, response_cache, policy)
+            reduced, reduce_usage = await _reduce(endpoint, written, response_cache, policy)
         usage.add(reduce_usage)
     report = assemble_report(
-        source, outputs, reduced, usage=usage, model=endpoint.model, repair=repair
+        source,
+        outputs,
+        reduced,
+        usage=usage,
+        model=endpoint.model,
+        repair=repair,
+        max_claims=max_claims,
     )
     if failed:
         report = report.model_copy(
@@ -267,33 +384,37 @@ def _chunk_failed(source: Source, chunk: Chunk, error: ModelError) -> Flag:
 
 def assemble_report(
     source: Source,
-    outputs: list[ChunkOutput],
+    outputs: Sequence[ChunkAnswer],
     reduced: ReduceOutput | None,
     *,
     usage: Usage,
     model: str,
     repair: bool = True,
+    max_claims: int | None = DEFAULT_MAX_CLAIMS,
 ) -> Report:
-    """Merge the chunks' answers (and the reduce answer, if any) and ground them: a Report.
+    """Merge the chunks' answers (and the reduce answer, if any), ground them and pass them
+    through the trust layer (:mod:`factcheck.trust`): a Report.
 
     Shared by :func:`asummarise` and :mod:`factcheck.batch`; makes no model call.
     """
-    headline: str
-    points: list[PointOut]
-    if reduced is None:
-        headline, points = outputs[0].headline, outputs[0].points
-    else:
-        headline, points = reduced.headline, reduced.points
+    headline = reduced.headline if reduced is not None else outputs[0].headline
+    points: list[PointOut] = []
+    if reduced is not None:
+        points = reduced.points
+    elif isinstance(outputs[0], ChunkOutput):
+        points = outputs[0].points
 
-    claims = merge_duplicates(
-        source,
-        [ground_claim(source, c, i, repair=repair) for i, c in enumerate(_all_claims(outputs))],
+    proposed = merge_duplicates(source, _proposed_claims(source, outputs, repair=repair))
+    claims, candidates, dropped = select_claims(
+        source, proposed, max_claims=max_claims, repair=repair
     )
-    key_points = [ground_point(source, p, i, repair=repair) for i, p in enumerate(points)]
+    grounded = [ground_point(source, p, i, repair=repair) for i, p in enumerate(points)]
+    key_points = choose_key_points(source, grounded, repair=repair)
     headline, headline_replaced, headline_flags = ground_headline(source, headline, repair=repair)
     flags: list[Flag] = [*headline_flags]
     flags += [f for point in key_points for f in point.flags]
     flags += [f for claim in claims for f in claim.flags]
+    flags += dropped
     return Report(
         source=source,
         headline=headline,
@@ -305,11 +426,49 @@ def assemble_report(
         model=model,
         prompt_version=prompt_version(),
         chunks=len(outputs),
+        candidates=candidates,
     )
 
 
-def _all_claims(outputs: list[ChunkOutput]) -> list[ClaimOut]:
-    return [claim for out in outputs for claim in out.claims]
+def _proposed_claims(
+    source: Source, outputs: Sequence[ChunkAnswer], *, repair: bool
+) -> list[Claim]:
+    """The claims the model proposed, grounded. A note on a sentence proposes that
+    sentence in the source's own words, with the model's type, checkability and speaker."""
+    claims: list[Claim] = []
+    for out in outputs:
+        if isinstance(out, ChunkOutput):
+            claims += [
+                ground_claim(source, c, len(claims) + i, repair=repair)
+                for i, c in enumerate(out.claims)
+            ]
+            continue
+        for note in out.notes:
+            sentence = source.sentence(note.id)
+            if sentence is None:
+                continue
+            claims.append(
+                Claim.model_validate(
+                    {
+                        "statement": sentence.text,
+                        "origin": "source",
+                        "speaker": note.who,
+                        "type": ClaimType(note.type),
+                        "checkable": note.check,
+                        **pin(source, [note.id]),
+                    }
+                )
+            )
+    return claims
+
+
+def _check_max_claims(max_claims: int | None) -> None:
+    if max_claims is not None and (
+        isinstance(max_claims, bool) or not isinstance(max_claims, int) or max_claims < 1
+    ):
+        raise InputError(
+            f"max_claims must be a whole number of at least 1, or None, got {max_claims!r}"
+        )
 
 
 def run_sync(coro: Coroutine[Any, Any, R]) -> R:
@@ -343,8 +502,14 @@ def summarise(
     repair: bool = True,
     progress: bool | None = None,
     partial: bool = False,
+    max_claims: int | None = DEFAULT_MAX_CLAIMS,
 ) -> Report:
     """Summarise an article into a :class:`Report` whose claims are pinned to source sentences.
+
+    Claims come best first (``rank`` 1 is the most worth checking, ``score`` its
+    check-worthiness), at most ``max_claims`` of them (``None``: every candidate). Text
+    that is never a claim (bylines, captions, handles, links, rhetoric) never becomes one;
+    speakers come from the text; a statement never opens with an unresolved "He".
 
     ``model``: the model name (or a ``.gguf`` path for the embedded runtime); defaults to
     ``FACTCHECK_MODEL``. ``client``: an ``openai.OpenAI``/``AsyncOpenAI`` client; without one,
@@ -364,11 +529,11 @@ def summarise(
     ``text`` may be plain text or an HTML page (recognised by its first tag; the article's
     text is extracted with trafilatura, ``pip install "factcheck[html]"``).
     """
-    return run_sync(
-        asummarise(
+    async def run(own: AnyClient | None) -> Report:
+        return await asummarise(
             text,
             model=model,
-            client=client,
+            client=own,
             cache=cache,
             chunk_tokens=chunk_tokens,
             max_concurrency=max_concurrency,
@@ -376,5 +541,23 @@ def summarise(
             repair=repair,
             progress=progress,
             partial=partial,
+            max_claims=max_claims,
         )
-    )
+
+    return run_sync(_with_loop_pool(client, run))
+
+
+async def _with_loop_pool(
+    client: AnyClient | None, work: Callable[[AnyClient | None], Awaitable[R]]
+) -> R:
+    """Run ``work`` with ``client``; an async client gets a connection pool of this event
+    loop's own, closed before the loop ends. A sync call runs a loop of its own, and the
+    connections an async client pools belong to the loop that opened them: reused by the
+    next call's loop they fail ("Event loop is closed"). The caller's client, its settings
+    and its own pool are left as they were."""
+    from openai import AsyncOpenAI
+
+    if not isinstance(client, AsyncOpenAI):
+        return await work(client)
+    async with client.with_options(http_client=async_http_client()) as own:
+        return await work(own)

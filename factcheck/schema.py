@@ -74,6 +74,67 @@ class ReduceOutput(BaseModel):
     points: list[PointOut] = Field(min_length=1, max_length=POINTS_MAX + 2)
 
 
+#: A headline is one short sentence.
+HEADLINE_MAX = 150
+
+
+class NoteOut(BaseModel):
+    """One sentence's type, checkability and speaker."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    type: ClaimType
+    check: bool
+    who: str | None = Field(max_length=NAME_MAX)
+
+
+# A small model writes poor claims and invents speakers; it does better choosing from short
+# lists, and a note costs a dozen output tokens where a written claim costs a sentence.
+class NotesOutput(BaseModel):
+    """A short headline, and the type, checkability and speaker of each sentence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    headline: str = Field(
+        min_length=1,
+        max_length=HEADLINE_MAX,
+        json_schema_extra={"pattern": r'^[^\x00-\x1f"\\]{1,%d}$' % HEADLINE_MAX},
+    )
+    notes: list[NoteOut] = Field(max_length=CLAIMS_HARD_MAX)
+
+    @field_validator("notes")
+    @classmethod
+    def _known_ids(cls, notes: list[NoteOut], info: ValidationInfo) -> list[NoteOut]:
+        _check_ids([n.id for n in notes], info)
+        return notes
+
+
+def notes_schema(ids: list[str], names: list[str]) -> dict[str, Any]:
+    """The schema for :class:`NotesOutput`: exactly one note per id in ``ids``, in order,
+    each naming its own id; ``who`` is one of ``names`` (the names the article uses) or
+    null, so a grammar-bound model cannot invent a speaker."""
+    raw = NotesOutput.model_json_schema()
+    schema: dict[str, Any] = _inline_refs(raw, raw.get("$defs", {}))
+    notes = schema["properties"]["notes"]
+    item = notes.pop("items")
+    notes.pop("maxItems", None)
+    who: dict[str, Any] = (
+        {"anyOf": [{"type": "string", "enum": list(names)}, {"type": "null"}]}
+        if names
+        else {"type": "null"}
+    )
+    notes["prefixItems"] = [
+        {
+            **item,
+            "properties": {**item["properties"], "id": {"const": sentence_id}, "who": who},
+        }
+        for sentence_id in ids
+    ]
+    notes["minItems"] = notes["maxItems"] = len(ids)
+    return schema
+
+
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         if "$ref" in node:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 from factcheck.attribution import Attributions, attribute, same_speaker
 from factcheck.grounding import UNGROUNDED, pin
-from factcheck.models import Claim, ClaimType, Flag, FlagKind, KeyPoint, Source
+from factcheck.models import Claim, ClaimType, Flag, FlagKind, KeyPoint, Sentence, Source
 from factcheck.selection import SentenceScore, score_sentences
 
 __all__ = ["DEFAULT_MAX_CLAIMS", "choose_key_points", "select_claims"]
@@ -36,10 +36,15 @@ MAX_KEY_POINTS = 5
 KEY_POINT_WORDS = 45
 
 _PERSON_PRONOUN = re.compile(r"^(?P<word>He|She|His|Her)\b(?P<rest>.*)$", re.DOTALL)
-_BACK_REFERENCE = re.compile(
-    r"^(?:They|Their|Them|It|Its|This|That|These|Those|The move|The decision|The comments|"
-    r"Such|Both|The pair|The two|The group|The company|The firm|The agency)\b"
+_OPENING = "\"'“”‘’«»([—–- "
+#: Personal and demonstrative pronouns: a statement that opens with one does not stand
+#: on its own.
+_PRONOUNS_ALL = frozenset(
+    "He She It They We I You Him Her Them Us Me His Hers Its Their Theirs Our Ours My Mine "
+    "Your Yours This That These Those".split()
 )
+#: Pronouns of a speaker talking about themselves or their side.
+_SPEAKING = frozenset("I We Our My Us Me".split())
 
 
 def _words(text: str) -> int:
@@ -167,61 +172,89 @@ def _self_contained(
     scores: dict[str, SentenceScore],
     item: str,
 ) -> Claim:
-    """Resolve a leading pronoun: "He said" → "Keir Starmer said", "His comments" →
-    "Keir Starmer's comments"; a statement that points back ("That led to…") takes the
-    sentence before it as context. The quote keeps the verbatim source either way."""
-    statement = claim.statement.lstrip("“\"'‘ ")
+    """Resolve a leading pronoun. "He said" → "Keir Starmer said", "His comments" →
+    "Keir Starmer's comments"; a quotation that opens with "We" or "I" is introduced by
+    its speaker ("Keir Starmer said: “We…”"); a statement that points back ("That led
+    to…", "It said") takes the sentence before it as context. The quote and spans keep
+    the verbatim source either way."""
+    statement = claim.statement.lstrip(_OPENING)
+    first = _first_word(statement)
+    if first not in _PRONOUNS_ALL or not claim.sentence_ids:
+        return claim
     person = _PERSON_PRONOUN.match(statement)
-    if person and claim.sentence_ids:
+    if person:
         name = _person_before(source, attributions, claim.sentence_ids[0])
         if name is not None:
             word = person.group("word")
-            replacement = f"{name}'s" if word in ("His",) else name
-            if word == "Her" and not re.match(r"^\s+(?:said|says|told|added)\b", person["rest"]):
-                replacement = f"{name}'s"
-            rewritten = replacement + person.group("rest")
-            flag = Flag(
-                kind=FlagKind.pronoun_resolved,
-                message=f"{word!r} resolved to {name!r}, the person the article names before it",
-                span=word,
-                expected=name,
-                item=item,
+            rest = person.group("rest")
+            possessive = word == "His" or (
+                word == "Her" and not re.match(r"^\s+(?:said|says|told|added)\b", rest)
             )
-            return claim.model_copy(
-                update={"statement": rewritten, "flags": [*claim.flags, flag]}
-            )
-    if (person or _BACK_REFERENCE.match(statement)) and claim.sentence_ids:
-        first = claim.sentence_ids[0]
-        index = next((k for k, s in enumerate(source.sentences) if s.id == first), 0)
-        if index > 0:
-            previous = source.sentences[index - 1]
-            usable = scores.get(previous.id) is None or scores[previous.id].junk is None
-            if usable and not _BACK_REFERENCE.match(previous.text):
-                ids = [previous.id, *claim.sentence_ids]
-                statement_text = (
-                    f"{previous.text} {claim.statement}"
-                    if claim.origin == "source"
-                    else claim.statement
-                )
-                flag = Flag(
-                    kind=FlagKind.pronoun_resolved,
-                    message=f"opens with {statement.split()[0]!r}, which points back: "
-                    f"{previous.id} is added for context",
-                    span=statement.split()[0],
-                    expected=previous.id,
-                    item=item,
-                )
-                return claim.model_copy(
-                    update={
-                        **pin(source, ids),
-                        "statement": statement_text,
-                        "flags": [
-                            *(f for f in claim.flags if f.kind is not FlagKind.unresolved_pronoun),
-                            flag,
-                        ],
-                    }
-                )
-    return claim
+            rewritten = (f"{name}'s" if possessive else name) + rest
+            return _rewritten(claim, rewritten, word, name, item)
+    opens_quote = claim.statement.lstrip()[:1] in "“\"‘'«"
+    if first in _SPEAKING and claim.speaker and opens_quote:
+        rewritten = f"{claim.speaker} said: {claim.statement.lstrip()}"
+        return _rewritten(claim, rewritten, first, claim.speaker, item)
+    return _with_context(source, claim, scores, first, item)
+
+
+def _first_word(statement: str) -> str:
+    words = statement.split(maxsplit=1)
+    if not words:
+        return ""
+    return re.split(r"['’]", words[0], maxsplit=1)[0].strip(".,;:!?")
+
+
+def _rewritten(claim: Claim, statement: str, word: str, name: str, item: str) -> Claim:
+    flag = Flag(
+        kind=FlagKind.pronoun_resolved,
+        message=f"{word!r} resolved to {name!r}, whom the article names",
+        span=word,
+        expected=name,
+        item=item,
+    )
+    flags = [f for f in claim.flags if f.kind is not FlagKind.unresolved_pronoun]
+    return claim.model_copy(update={"statement": statement, "flags": [*flags, flag]})
+
+
+def _with_context(
+    source: Source,
+    claim: Claim,
+    scores: dict[str, SentenceScore],
+    word: str,
+    item: str,
+) -> Claim:
+    """The claim with the sentences before it that its opening word points back to (at
+    most two), when they are not junk and one of them stands on its own."""
+    first = claim.sentence_ids[0]
+    index = next((k for k, s in enumerate(source.sentences) if s.id == first), 0)
+    context: list[Sentence] = []
+    for previous in reversed(source.sentences[max(0, index - 2) : index]):
+        if scores.get(previous.id) is not None and scores[previous.id].junk is not None:
+            break
+        context.insert(0, previous)
+        if _first_word(previous.text.lstrip(_OPENING)) not in _PRONOUNS_ALL:
+            break
+    if not context or _first_word(context[0].text.lstrip(_OPENING)) in _PRONOUNS_ALL:
+        return claim
+    ids = [s.id for s in context] + list(claim.sentence_ids)
+    if claim.origin == "source":
+        statement = " ".join([*(s.text for s in context), claim.statement])
+    else:
+        statement = claim.statement
+    flag = Flag(
+        kind=FlagKind.pronoun_resolved,
+        message=f"opens with {word!r}, which points back: "
+        f"{', '.join(s.id for s in context)} added for context",
+        span=word,
+        expected=context[0].id,
+        item=item,
+    )
+    flags = [f for f in claim.flags if f.kind is not FlagKind.unresolved_pronoun]
+    return claim.model_copy(
+        update={**pin(source, ids), "statement": statement, "flags": [*flags, flag]}
+    )
 
 
 def _claim_score(claim: Claim, scores: dict[str, SentenceScore]) -> float:
@@ -261,9 +294,12 @@ def select_claims(
             if flag is not None and claim.origin == "model":
                 dropped.append(flag)
             continue
-        if repair:
-            cleaned = _self_contained(source, cleaned, attributions, scores, item)
         cleaned = _attribute(cleaned, attributions, repair, item)
+        if repair:
+            contained = _self_contained(source, cleaned, attributions, scores, item)
+            if contained.sentence_ids != cleaned.sentence_ids and contained.speaker is None:
+                contained = _attribute(contained, attributions, repair, item)
+            cleaned = contained
         kept.append(cleaned.model_copy(update={"score": _claim_score(cleaned, scores)}))
     kept = _without_covered(kept)
     order = sorted(

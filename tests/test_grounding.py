@@ -102,10 +102,21 @@ def test_pronoun_start_and_low_overlap() -> None:
     assert FlagKind.low_overlap in _kinds(off_topic.flags)
 
 
-def test_id_markup_is_flagged() -> None:
+def test_id_markup_and_leaked_json_are_repaired_and_flagged() -> None:
     point = ground_point(SOURCE, PointOut(ids=["S0"], text="S0: The council approved a budget."), 0)
-    assert FlagKind.id_markup in _kinds(point.flags)
-    assert point.origin == "source" and point.text == SOURCE.sentences[0].text
+    assert FlagKind.text_repaired in _kinds(point.flags)
+    assert "S0" not in point.text and point.text.startswith("The council")
+    claim = ground_claim(SOURCE, _out("The council approved a budget. },{", ["S0"]), 0)
+    repaired = [f for f in claim.flags if f.kind is FlagKind.text_repaired]
+    assert repaired and repaired[0].span == "The council approved a budget. },{"
+    assert claim.statement.endswith("budget.")
+
+
+def test_invented_wording_that_shares_a_word_with_its_citation_is_replaced() -> None:
+    invented = "This is a plan the council has already made. We are going to make it work."
+    claim = ground_claim(SOURCE, _out(invented, ["S0"]), 0)
+    assert FlagKind.low_overlap in _kinds(claim.flags)
+    assert claim.origin == "source" and claim.statement == SOURCE.sentences[0].text
 
 
 def test_contractions_of_common_words_are_not_names() -> None:

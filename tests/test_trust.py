@@ -1,0 +1,172 @@
+"""The trust layer on constructed articles: no model, every rule on a case it must get right."""
+
+from __future__ import annotations
+
+import pytest
+
+from factcheck.attribution import attribute, same_speaker
+from factcheck.chunking import Chunk
+from factcheck.models import Claim, FlagKind, Usage
+from factcheck.pipeline import assemble_report, notes_request
+from factcheck.schema import NoteOut, NotesOutput
+from factcheck.selection import junk_reason, score_sentences
+from factcheck.text import make_source
+from factcheck.trust import choose_key_points, select_claims
+
+ARTICLE = (
+    "Keir Starmer has called for countries to join a coalition to end the war in Ukraine.\n"
+    "The prime minister also revealed that the UK and France are working on a peace plan.\n"
+    "His comments came as he prepares to host a summit of 14 European leaders on Sunday.\n"
+    "He said: “We need to increase spending and we’ve got to co-ordinate more.\n"
+    "“On top of that we need to be clear what a security guarantee would look like.”\n"
+    "Finance minister Rachel Reeves said the budget would rise by £2bn in 2026.\n"
+    "That led to a row in parliament on Monday.\n"
+    "— BBC Politics (@BBCPolitics) March 2, 2025\n"
+    "Read more: https://example.com/story\n"
+)
+
+
+def _report(text: str, max_claims: int | None = 12, who: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    source = make_source(text)
+    chunk = Chunk(index=0, first=0, last=len(source.sentences) - 1, tokens=0)
+    request = notes_request(source, chunk)
+    notes = [
+        NoteOut(id=i, type="other", check=True, who=(who or {}).get(i)) for i in request.ids
+    ]
+    out = NotesOutput(headline="A coalition to end the war", notes=notes)
+    return assemble_report(source, [out], None, usage=Usage(), model="m", max_claims=max_claims)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("— BBC Politics (@BBCPolitics) March 2, 2025", "embedded post"),
+        ("Read more: https://example.com/story", "link"),
+        ("(AP Photo/Rick Rycroft, File)", "caption"),
+        ("By Jane Smith and John Doe", "byline"),
+        ("So how worried should humans be?", "question"),
+        ("“We need to do more,” he said.", "rhetoric"),
+        ("CLICK HERE TO GET THE FOX NEWS APP", "capitals"),
+        ("Story continues below advertisement", "boilerplate"),
+    ],
+)
+def test_text_that_is_never_a_claim_is_recognised(text: str, reason: str) -> None:
+    assert junk_reason(text) is not None, reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Four people, three men and one woman, were arrested in connection with the protest.",
+        "The draft guidance says companies should label plant-based milk by its nutrients.",
+        "Profit for the fourth quarter was $1.5bn, a fall of 70%.",
+        "“We now have three commercial vaccine products,” Bancel said.",
+    ],
+)
+def test_facts_are_not_mistaken_for_junk(text: str) -> None:
+    assert junk_reason(text) is None
+
+
+def test_facts_outrank_rhetoric_and_junk_never_becomes_a_claim() -> None:
+    report = _report(ARTICLE, max_claims=None)
+    cited = {i for c in report.claims for i in c.sentence_ids}
+    source = report.source
+    junk = {s.id for s in source.sentences if junk_reason(s.text) is not None}
+    assert junk and not cited & junk
+    assert [c.rank for c in report.claims] == list(range(1, len(report.claims) + 1))
+    scores = [c.score for c in report.claims]
+    assert scores == sorted(scores, reverse=True)
+    budget = _report(ARTICLE, max_claims=2)
+    assert len(budget.claims) == 2
+    assert report.candidates == len(report.claims) >= len(budget.claims)
+
+
+def test_speakers_come_from_the_text_with_the_fullest_name() -> None:
+    source = make_source(ARTICLE)
+    attributions = attribute(source)
+    by_text = {s.text[:12]: attributions.get(s.id) for s in source.sentences}
+    assert by_text["Keir Starmer"] is not None
+    # "He said:" after the prime minister is named, and the quotation running on.
+    he = attributions.get(source.sentences[3].id)
+    runs_on = attributions.get(source.sentences[4].id)
+    assert he is not None and he.speaker == "Keir Starmer"
+    assert runs_on is not None and runs_on.speaker == "Keir Starmer"
+    assert runs_on.cue == "continued quotation"
+    reeves = attributions.get(source.sentences[5].id)
+    assert reeves is not None and reeves.speaker == "Rachel Reeves"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("“The plan works,” said Jane Smith, the mayor.", "Jane Smith"),
+        ("Prices will rise, according to the Bank of England.", "the Bank of England"),
+        ("Michael J. Driscoll, an FBI official, said the arrest was made.", "Michael J. Driscoll"),
+        ("“We are disappointed,” Watson's attorney, Lanny Breuer, told the Journal.", "Lanny Breuer"),
+    ],
+)
+def test_attribution_constructions(sentence: str, speaker: str) -> None:
+    source = make_source(sentence)
+    found = attribute(source).get("S0")
+    assert found is not None and same_speaker(found.speaker, speaker), found
+
+
+def test_a_model_speaker_the_text_does_not_bear_out_is_replaced_and_flagged() -> None:
+    report = _report(ARTICLE, max_claims=None, who={"S0": "France", "S1": "Starmer"})
+    first = next(c for c in report.claims if c.sentence_ids == ["S0"])
+    assert first.speaker == "Keir Starmer"
+    replaced = [f for f in first.flags if f.kind is FlagKind.speaker_replaced]
+    assert replaced and replaced[0].span == "France"
+    assert first.speaker_ids == ["S0"]
+    # A surname the text bears out is kept, in the article's fullest form.
+    second = next(c for c in report.claims if c.sentence_ids == ["S1"])
+    assert second.speaker == "Keir Starmer"
+    assert not any(f.kind is FlagKind.speaker_replaced for f in second.flags)
+
+
+def test_statements_are_self_contained() -> None:
+    report = _report(ARTICLE, max_claims=None)
+    for claim in report.claims:
+        first = claim.statement.split()[0]
+        assert first not in {"He", "His", "She", "Her", "That", "They", "It"}, claim.statement
+    his = next(c for c in report.claims if "S2" in c.sentence_ids)
+    assert his.statement.startswith("Keir Starmer's comments")
+    # The quote stays verbatim: the rewrite is in the statement only.
+    assert his.quote.startswith("His comments")
+    that = next(c for c in report.claims if "S6" in c.sentence_ids)
+    assert that.sentence_ids[0] == "S5"
+
+
+def test_key_points_are_short_distinct_and_lead_with_the_lede() -> None:
+    report = _report(ARTICLE)
+    ids = [i for p in report.key_points for i in p.sentence_ids]
+    assert len(ids) == len(set(ids))
+    assert report.key_points[0].sentence_ids[0] == "S0"
+    assert all(len(p.text.split()) <= 60 for p in report.key_points)
+
+
+def test_a_capable_models_junk_claim_is_dropped_and_counted() -> None:
+    source = make_source(ARTICLE)
+    handle = next(s for s in source.sentences if "@BBCPolitics" in s.text)
+    junk = Claim(statement="BBC Politics posted on March 2.", sentence_ids=[handle.id])
+    claims, candidates, dropped = select_claims(source, [junk], max_claims=None)
+    assert all(handle.id not in c.sentence_ids for c in claims)
+    assert [f.kind for f in dropped] == [FlagKind.not_a_claim]
+    assert candidates == len(claims)
+
+
+def test_scores_favour_specific_facts_over_comment() -> None:
+    source = make_source(
+        "The council approved a £4m budget for 12 new schools on Tuesday.\n"
+        "Many people have opinions about schools.\n"
+    )
+    scores = score_sentences(source)
+    assert scores["S0"].score > scores["S1"].score
+
+
+def test_key_points_fall_back_to_text_without_repeating_a_sentence() -> None:
+    source = make_source(ARTICLE)
+    points = choose_key_points(source, [])
+    ids = [i for p in points for i in p.sentence_ids]
+    assert ids and len(ids) == len(set(ids))
+    assert all(p.origin == "source" for p in points)
