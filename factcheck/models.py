@@ -338,6 +338,10 @@ class SentenceCheck(BaseModel):
     flags: list[Flag] = Field(default_factory=list)
     overlap: float = Field(default=0.0, ge=0.0, le=1.0)
     model_label: SupportLabel | None = None
+    #: Probability that the sentence is consistent with the source (the fitted rules).
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+    #: What lowered it, in words: each finding of the rules.
+    reasons: list[str] = Field(default_factory=list)
 
 
 class SummaryCheck(BaseModel):
@@ -348,7 +352,10 @@ class SummaryCheck(BaseModel):
     sentences: list[SentenceCheck]
     flags: list[Flag] = Field(default_factory=list)
     consistent: bool
+    #: The lowest sentence probability of consistency: the summary is as good as its
+    #: weakest sentence. ``consistent`` when every sentence reaches ``threshold``.
     score: float = Field(ge=0.0, le=1.0)
+    threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     usage: Usage = Field(default_factory=Usage)
     model: str | None = None
     prompt_version: str | None = None

@@ -1,39 +1,47 @@
 """check_summary: is each sentence of a summary supported by the source it claims to summarise?
 
-Two layers, combined per summary sentence:
-
-1. Deterministic (free, exact, model-independent). Candidate source sentences are picked by
-   lexical overlap (content-word stems weighted by how rare they are in the source). Then
-   every name, number, amount, percentage and date of the summary sentence is looked up in
-   the candidates and in the whole source (:mod:`factcheck.entities`), a negation the
-   candidates lack is noted, and so is a sentence that shares almost no words with them.
-   Something the source states nowhere makes the sentence *unsupported* — *contradicted*
-   when its evidence states a different value of the same kind (another number, date or
-   name where the source has one). A missing negation or almost no shared words also make
-   it *unsupported*. Otherwise it is *supported*.
-2. The model (``use_model=True``): one call per summary, showing each summary sentence with
-   its candidate source sentences; the model answers one verdict per summary sentence with
-   the ids it rests on (ids limited to the candidates by an enum; endpoints that enforce the
-   schema as a grammar get exactly one verdict slot per sentence).
-
-Combination: a deterministic finding is exact, so the model cannot overrule it — a
-sentence the rules found unsupported stays unsupported (or becomes contradicted when the
-model says so). Where the rules found nothing, the model's verdict stands: wording, antonyms
-and relations are beyond the rules. ``score`` is the share of sentences labelled supported;
-the summary is ``consistent`` when every sentence is.
+1. Alignment. Each summary sentence is aligned to the source sentences it rests on: the
+   ``top_k`` that share the most of its content words, rare words counting more (the BM25
+   idea without its length normalisation, which favours short sentences that share one
+   rare word; sentences here are short already).
+2. Signals (:data:`FEATURES`), each against the aligned sentences and against the whole
+   source: names, numbers, amounts, percentages and dates the source does not state
+   (``*_not_in_source``) or states only elsewhere (``*_not_in_cited``; a name in the
+   source's lead counts as stated, being the story's context), a value where the evidence
+   has another of the same kind, a negation flip, an opposite word ("rose" for "fell"), a
+   changed quantifier or modal ("most" for "some", "will" for "may"), two names the other
+   way round (who did what to whom), content words and word pairs new to the source, and
+   how little of the sentence its evidence covers.
+3. Decision. A logistic regression over those signals, fitted on labelled summaries of
+   several domains by ``benchmarks/fit_summary_check.py`` and shipped as
+   ``factcheck/data/summary_check.json``, gives each sentence the probability that it is
+   consistent (``SentenceCheck.score``); at the threshold chosen on the same data it is
+   supported, below it contradicted (another value or an opposite word in the evidence) or
+   unsupported. The summary's ``score`` is its weakest sentence's probability.
+4. The model (``use_model=True``): one call per summary, showing each summary sentence with
+   its candidate source sentences; the model answers one verdict per sentence with the ids
+   it rests on. Its verdict is recorded as ``model_label`` and changes the decision only
+   with ``trust_model=True``: a model that cannot beat the rules on the quality benchmark
+   would only lower the result.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from factcheck.errors import InputError
-from factcheck.grounding import mention_flags
+from factcheck.entities import Mention, MentionKind, extract, name_key
+from factcheck.errors import ConfigurationError, InputError
+from factcheck.grounding import inventory, mention_flags
 from factcheck.llm import CallPolicy, structured_call
 from factcheck.models import (
     Flag,
@@ -202,14 +210,338 @@ def _span(source: Source, index: int) -> Span:
     return Span(sentence_id=s.id, start=s.start, end=s.end, text=s.text)
 
 
+def _forms(*groups: str) -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(g.split()) for g in groups)
+
+
+#: Words of opposite meaning, each side with the forms news text uses ("rose" and "fell" are
+#: no prefixes of "rise" and "fall"). Swapping one for the other is the commonest edit that
+#: keeps every name and number of a sentence; no lexicon of this kind ships on PyPI without
+#: a corpus download (WordNet), and a short list of news verbs and adjectives covers it.
+OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    _forms(a, b)  # type: ignore[misc]
+    for a, b in (
+        (
+            "rise rises rose risen rising increase increased increases increasing grow grew "
+            "grown grows growing gain gains gained surge surged jump jumped climb climbed",
+            "fall falls fell fallen falling decrease decreased decreases decreasing drop drops "
+            "dropped decline declined declines shrink shrank slump slumped plunge plunged",
+        ),
+        ("more higher greater larger bigger", "less lower fewer smaller"),
+        ("most highest largest biggest greatest maximum", "least lowest smallest fewest minimum"),
+        ("win wins won winning victory", "lose loses lost losing defeat defeated"),
+        ("before earlier early prior", "after later late"),
+        ("first", "last"),
+        (
+            "accept accepted accepts approve approved approves support supported supports "
+            "agree agreed agrees allow allowed allows",
+            "reject rejected rejects oppose opposed opposes refuse refused refuses disagree "
+            "disagreed ban banned bans block blocked",
+        ),
+        ("open opened opens", "close closed closes shut"),
+        ("start started starts begin began begun begins", "end ended ends finish finished"),
+        ("buy bought buys buying purchase purchased", "sell sold sells selling"),
+        ("guilty convicted", "innocent acquitted"),
+        ("legal lawful", "illegal unlawful"),
+        ("positive", "negative"),
+        ("success successful succeeded", "failure failed unsuccessful"),
+        ("strong stronger strongest", "weak weaker weakest"),
+        ("man men male boy boys", "woman women female girl girls"),
+        ("north northern", "south southern"),
+        ("east eastern", "west western"),
+        ("public", "private"),
+        ("import imports imported", "export exports exported"),
+        ("hire hired", "fire fired"),
+        ("always", "never"),
+        ("husband", "wife"),
+        ("father", "mother"),
+        ("son sons", "daughter daughters"),
+        ("brother brothers", "sister sisters"),
+        ("true", "false"),
+        ("old older oldest", "young younger youngest"),
+        ("rich wealthy", "poor"),
+        ("best better", "worst worse"),
+        ("same similar", "different"),
+        ("majority", "minority"),
+        ("include included includes", "exclude excluded excludes"),
+        ("ally allies", "enemy enemies"),
+        ("easy easier", "difficult harder"),
+        ("cheap cheaper", "expensive"),
+        ("high", "low"),
+        ("long longer", "short shorter"),
+        ("large big", "small little"),
+        ("morning", "evening night"),
+        ("summer", "winter"),
+        ("domestic", "foreign international"),
+    )
+)
+#: Words of one kind where one member put for another changes what is said: quantifiers,
+#: frequency and certainty ("most" for "some", "will" for "may").
+MODIFIERS: tuple[frozenset[str], ...] = _forms(
+    "all every each most many several some few both",
+    "always often usually sometimes rarely",
+    "will would may might could can must should",
+    "likely unlikely possibly probably certainly definitely",
+)
+#: Word sequences before which a reversed order of two names is passive voice, not a swap.
+_PASSIVE = re.compile(r"\bby\b|\bfrom\b|\bagainst\b|\bwith\b|\band\b|,", re.IGNORECASE)
+_VALUE_FLAGS = {
+    FlagKind.number_not_in_cited: "value_elsewhere",
+    FlagKind.amount_not_in_cited: "value_elsewhere",
+    FlagKind.percent_not_in_cited: "value_elsewhere",
+    FlagKind.date_not_in_cited: "value_elsewhere",
+    FlagKind.name_not_in_cited: "name_elsewhere",
+    FlagKind.number_not_in_source: "value_absent",
+    FlagKind.amount_not_in_source: "value_absent",
+    FlagKind.percent_not_in_source: "value_absent",
+    FlagKind.date_not_in_source: "value_absent",
+    FlagKind.name_not_in_source: "name_absent",
+    FlagKind.negation_mismatch: "negation",
+}
+#: The signals, in the order of the fitted weights (factcheck/data/summary_check.json).
+#: Each grows with how suspicious the sentence is; counts are capped at 3.
+FEATURES = (
+    "flagged",
+    "name_absent",
+    "name_elsewhere",
+    "value_absent",
+    "value_elsewhere",
+    "value_changed",
+    "negation",
+    "opposite",
+    "modifier",
+    "role_swap",
+    "novel_words",
+    "novel_word_count",
+    "unaligned_words",
+    "weak_alignment",
+    "novel_bigrams",
+    "novel_rare_words",
+    "novel_rare_share",
+    "elsewhere_words",
+    "elsewhere_word_count",
+    "unaligned_top1",
+    "unaligned_bigrams",
+    "length",
+)
+#: Sentences at the head of the source that set its scene: a name there ("Ukraine") is
+#: context for every later sentence, though it is rarely repeated in each.
+LEAD_SENTENCES = 2
+_CAP = 3.0
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.casefold() for t in _TOKEN.findall(text.replace("’", "'"))]
+
+
+def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
+    return set(itertools.pairwise(tokens))
+
+
+class _Document:
+    """What every summary sentence is compared with: the source, its sentence index and the
+    words, word pairs and lead of the whole text, computed once per source."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.index = _Index(source)
+        self.stems: set[str] = set().union(*self.index.stems) if self.index.stems else set()
+        tokens = _tokens(source.text)
+        self.words = set(tokens)
+        self.bigrams = _bigrams(tokens)
+        self.lead = " ".join(s.text for s in source.sentences[:LEAD_SENTENCES])
+        self.max_idf = math.log(1 + max(1, len(source.sentences)))
+
+
+def _opposites(words: set[str], evidence: set[str]) -> list[str]:
+    found = []
+    for a, b in OPPOSITES:
+        for mine, theirs in ((a, b), (b, a)):
+            used = words & mine
+            if used and not evidence & mine and evidence & theirs:
+                found.append(
+                    f"{'/'.join(sorted(used))!r} where the evidence says "
+                    f"{'/'.join(sorted(evidence & theirs))!r}"
+                )
+    return found
+
+
+def _modifiers(words: set[str], evidence: set[str]) -> list[str]:
+    found = []
+    for group in MODIFIERS:
+        used = (words & group) - evidence
+        if used and evidence & group and not (words & group) & evidence:
+            found.append(
+                f"{'/'.join(sorted(used))!r} where the evidence says "
+                f"{'/'.join(sorted(evidence & group))!r}"
+            )
+    return found
+
+
+def _role_swaps(text: str, evidence: list[str]) -> list[str]:
+    """Two names in one order in the sentence and in the other order in an aligned source
+    sentence, with no "by"/"and"/comma between them in either that would make the reversal
+    passive voice or a list: who did what to whom has changed."""
+    names = [m for m in extract(text) if m.kind is MentionKind.name]
+    found = []
+    for first, second in itertools.pairwise(names):
+        if first.key == second.key or _PASSIVE.search(text[first.end : second.start]):
+            continue
+        for sentence in evidence:
+            folded = name_key(sentence)
+            a, b = folded.find(first.key), folded.find(second.key)
+            if a < 0 or b < 0 or b > a:
+                continue
+            between = folded[b + len(second.key) : a]
+            if between and not _PASSIVE.search(between):
+                found.append(f"{first.text!r} and {second.text!r} appear the other way round")
+                break
+    return found
+
+
+@lru_cache(maxsize=65536)
+def _rare(word: str) -> bool:
+    """Whether a word is rare in English: more than one token of the cl100k_base
+    vocabulary, lowercase, after a space. Byte-pair merges follow corpus frequency, so
+    common words, even long ones ("laptops", "authorities"), are one token, while names
+    ("gloucester", "poroshenko") and rare coinages are split. This tells a name from a
+    word even where the text is lowercase, and an invented specific from a paraphrase."""
+    from factcheck.tokens import get_encoding
+
+    return not word.isdigit() and len(get_encoding("cl100k_base").encode(" " + word)) > 1
+
+
+def sentence_signals(
+    doc: _Document,
+    text: str,
+    candidates: list[int],
+    flags: list[Flag],
+    candidates_by_rank: list[int] | None = None,
+) -> tuple[dict[str, float], list[str]]:
+    """The signals of one summary sentence against its aligned source sentences and the
+    whole source (see :data:`FEATURES`), and a reason in words for each finding."""
+    features = dict.fromkeys(FEATURES, 0.0)
+    reasons: list[str] = []
+    for flag in flags:
+        name = _VALUE_FLAGS.get(flag.kind)
+        if name is not None:
+            features[name] += 1
+            reasons.append(flag.message)
+        if (
+            flag.kind in _HARD | _SOFT
+            and flag.kind not in (FlagKind.negation_mismatch, FlagKind.low_overlap)
+            and flag.expected not in (None, "source", "candidate sentences")
+        ):
+            features["value_changed"] += 1
+    evidence = [doc.source.sentences[i].text for i in candidates]
+    words = set(_tokens(text))
+    aligned_words = set(_tokens(" ".join(evidence)))
+    for name, found in (
+        ("opposite", _opposites(words, aligned_words)),
+        ("modifier", _modifiers(words, aligned_words)),
+        ("role_swap", _role_swaps(text, evidence)),
+    ):
+        features[name] = float(len(found))
+        reasons += [f"{name.replace('_', ' ')}: {r}" for r in found]
+    # Any exact finding at all (a value, name or negation the evidence lacks, an opposite
+    # word, names the other way round): each is rare alone, together they are the
+    # strongest signal, and one that points the same way on every dataset measured.
+    features["flagged"] = float(
+        any(f.kind in _HARD | _SOFT for f in flags) or features["opposite"] or features["role_swap"]
+    )
+    stems = set(_stems(text))
+    if stems:
+        novel = sorted(stems - doc.stems)
+        aligned = set().union(*(doc.index.stems[i] for i in candidates)) if candidates else set()
+        features["novel_words"] = len(novel) / len(stems)
+        features["novel_word_count"] = float(len(novel))
+        features["unaligned_words"] = len(stems - aligned) / len(stems)
+        weight = {s: doc.index.idf.get(s, doc.max_idf) for s in stems}
+        covered = sum(w for s, w in weight.items() if s in aligned)
+        features["weak_alignment"] = 1 - covered / sum(weight.values())
+        words_new = {w for w in words if w[:6] in set(novel) and w not in _STOPWORDS}
+        rare = sorted(w for w in words_new if _rare(w))
+        features["novel_rare_words"] = float(len(rare))
+        features["novel_rare_share"] = len(rare) / len(stems)
+        elsewhere = sorted((stems & doc.stems) - aligned)
+        features["elsewhere_words"] = len(elsewhere) / len(stems)
+        features["elsewhere_word_count"] = float(len(elsewhere))
+        best = doc.index.stems[candidates_by_rank[0]] if candidates_by_rank else set()
+        features["unaligned_top1"] = len(stems - best) / len(stems)
+        if novel:
+            reasons.append(f"words not in the source: {', '.join(novel[:6])}")
+    tokens = _tokens(text)
+    pairs = _bigrams(tokens)
+    if pairs:
+        features["novel_bigrams"] = len(pairs - doc.bigrams) / len(pairs)
+        aligned_pairs = _bigrams(_tokens(" ".join(evidence)))
+        features["unaligned_bigrams"] = len(pairs - aligned_pairs) / len(pairs)
+    features["length"] = math.log1p(len(stems))
+    return {k: min(v, _CAP) for k, v in features.items()}, reasons
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A logistic regression over :data:`FEATURES`: the probability that a sentence is
+    consistent with the source. Fitted by ``benchmarks/fit_summary_check.py``; applying it
+    needs only a dot product, so the package carries weights, not a learning library."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(
+            w * (features[f] - m) / s
+            for f, m, s, w in zip(self.features, self.mean, self.scale, self.weights, strict=True)
+        )
+        return 1 / (1 + math.exp(-max(-60.0, min(60.0, z))))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Calibration:
+        return cls(
+            features=tuple(data["features"]),
+            mean=tuple(data["mean"]),
+            scale=tuple(data["scale"]),
+            weights=tuple(data["weights"]),
+            bias=float(data["bias"]),
+            threshold=float(data["threshold"]),
+        )
+
+
+@lru_cache(maxsize=1)
+def calibration() -> Calibration:
+    """The weights shipped with the package (``factcheck/data/summary_check.json``)."""
+    data = json.loads(
+        resources.files("factcheck").joinpath("data/summary_check.json").read_text("utf-8")
+    )
+    shipped = Calibration.from_json(data)
+    if shipped.features != FEATURES:
+        raise ConfigurationError(
+            "factcheck/data/summary_check.json was fitted on other signals; "
+            "re-run python -m benchmarks.fit_summary_check"
+        )
+    return shipped
+
+
 def _deterministic(
-    source: Source, index: _Index, text: str, start: int, end: int, number: int, top_k: int
-) -> SentenceCheck:
+    doc: _Document, text: str, start: int, end: int, number: int, top_k: int
+) -> tuple[SentenceCheck, dict[str, float]]:
+    source, index = doc.source, doc.index
     item = f"summary sentence {number}"
-    candidates = sorted(i for _, i in index.top(text, top_k))
+    ranked = [i for _, i in index.top(text, top_k)]
+    candidates = sorted(ranked)
     evidence = [_span(source, i) for i in candidates]
     cited = " ".join(s.text for s in evidence)
-    flags = mention_flags(text, cited, source, item=item, checked="candidate sentences")
+    flags = [
+        f
+        for f in mention_flags(text, cited, source, item=item, checked="candidate sentences")
+        # A name stated in the lead is context the aligned sentences need not repeat.
+        if not (f.kind is FlagKind.name_not_in_cited and _in_lead(doc, f.span or ""))
+    ]
     flags += negation_flags(text, cited, item, source=source.text)
     overlap = index.overlap(text, candidates)
     if overlap < MIN_OVERLAP:
@@ -222,27 +554,42 @@ def _deterministic(
                 item=item,
             )
         )
-    return SentenceCheck(
+    features, reasons = sentence_signals(doc, text, candidates, flags, ranked)
+    check = SentenceCheck(
         index=number,
         text=text,
         start=start,
         end=end,
-        label=_rule_label(flags),
+        label=SupportLabel.supported,
         evidence=evidence,
         flags=flags,
         overlap=overlap,
+        reasons=reasons,
     )
+    return check, features
 
 
-def _rule_label(flags: list[Flag]) -> SupportLabel:
-    hard = [f for f in flags if f.kind in _HARD]
-    # "expected" lists what the evidence says of the same kind: another value there is a
-    # contradiction, nothing there leaves the sentence merely unsupported.
-    if any(f.expected not in (None, "source", "candidate sentences") for f in hard):
-        return SupportLabel.contradicted
-    if hard or any(f.kind in _SOFT for f in flags):
-        return SupportLabel.unsupported
-    return SupportLabel.supported
+def _in_lead(doc: _Document, name: str) -> bool:
+    mention = Mention(MentionKind.name, name, 0, len(name), key=name_key(name))
+    return inventory(doc.lead).has(mention)
+
+
+def _decide(check: SentenceCheck, probability: float, threshold: float) -> SentenceCheck:
+    """Supported when the probability reaches the threshold; below it, contradicted when
+    the evidence states another value of the same kind or the opposite word, else
+    unsupported."""
+    if probability >= threshold:
+        label = SupportLabel.supported
+    elif any(
+        f.kind in _HARD | _SOFT
+        and f.expected not in (None, "source", "candidate sentences")
+        and f.kind not in (FlagKind.negation_mismatch, FlagKind.low_overlap)
+        for f in check.flags
+    ) or any(r.startswith("opposite") for r in check.reasons):
+        label = SupportLabel.contradicted
+    else:
+        label = SupportLabel.unsupported
+    return check.model_copy(update={"label": label, "score": probability})
 
 
 # What the model returns: one verdict per summary sentence, in order.
@@ -330,19 +677,24 @@ def _messages(source: Source, checks: list[SentenceCheck]) -> list[dict[str, str
     ]
 
 
-def _combine(check: SentenceCheck, verdict: VerdictOut, source: Source) -> SentenceCheck:
+def _combine(
+    check: SentenceCheck, verdict: VerdictOut, source: Source, *, trust_model: bool
+) -> SentenceCheck:
+    """The model's verdict is kept as ``model_label``. It changes ``label`` only when the
+    caller trusts the model (``trust_model``): then a sentence the rules found supported
+    takes the model's label, and one they found wanting becomes contradicted if the model
+    says so. The rules' findings are never overruled."""
     model_label = SupportLabel(verdict.label)
-    rule = check.label
-    if rule is SupportLabel.supported:
-        label = model_label
-    elif model_label is SupportLabel.contradicted:
-        label = SupportLabel.contradicted
-    else:
-        label = rule
+    label = check.label
+    if trust_model:
+        if label is SupportLabel.supported:
+            label = model_label
+        elif model_label is SupportLabel.contradicted:
+            label = SupportLabel.contradicted
     cited = [s for i in verdict.ids if (s := source.sentence(i)) is not None]
     evidence = (
         [Span(sentence_id=s.id, start=s.start, end=s.end, text=s.text) for s in cited]
-        if cited and label is not SupportLabel.unsupported
+        if trust_model and cited and label is not SupportLabel.unsupported
         else check.evidence
     )
     return check.model_copy(
@@ -352,6 +704,19 @@ def _combine(check: SentenceCheck, verdict: VerdictOut, source: Source) -> Sente
             "evidence": sorted(evidence, key=lambda s: s.start),
         }
     )
+
+
+def summary_signals(
+    source: str | bytes | Source, summary: str, *, top_k: int = TOP_K
+) -> list[dict[str, float]]:
+    """The signals of each summary sentence (:data:`FEATURES`), for fitting and measuring
+    the calibration."""
+    doc = _Document(source if isinstance(source, Source) else make_source(source))
+    text = normalise(summary)
+    return [
+        _deterministic(doc, text[start:end], start, end, number, top_k)[1]
+        for number, (start, end) in enumerate(sentence_spans(text))
+    ]
 
 
 async def acheck_summary(
@@ -364,21 +729,22 @@ async def acheck_summary(
     cache: CacheOption = True,
     top_k: int = TOP_K,
     policy: CallPolicy | None = None,
+    trust_model: bool = False,
 ) -> SummaryCheck:
     """Check a summary against its source (async). See :func:`check_summary`."""
     if not isinstance(summary, str):
         raise InputError(f"summary must be a str, got {type(summary).__name__}")
     if top_k < 1:
         raise InputError(f"top_k must be at least 1, got {top_k}")
-    doc = source if isinstance(source, Source) else make_source(source)
+    doc = _Document(source if isinstance(source, Source) else make_source(source))
     text = normalise(summary)
     if not text:
         raise InputError("the summary is empty (nothing left after removing whitespace)")
-    index = _Index(doc)
-    checks = [
-        _deterministic(doc, index, text[start:end], start, end, number, top_k)
-        for number, (start, end) in enumerate(sentence_spans(text))
-    ]
+    weights = calibration()
+    checks = []
+    for number, (start, end) in enumerate(sentence_spans(text)):
+        check, features = _deterministic(doc, text[start:end], start, end, number, top_k)
+        checks.append(_decide(check, weights.probability(features), weights.threshold))
     usage = Usage()
     model_name: str | None = None
     version: str | None = None
@@ -390,24 +756,30 @@ async def acheck_summary(
         candidates = [[s.sentence_id for s in c.evidence] for c in checks]
         result = await structured_call(
             endpoint,
-            _messages(doc, checks),
+            _messages(doc.source, checks),
             SummaryVerdicts,
             schema=verdict_schema(candidates, per_sentence=endpoint.grammar_enforced),
-            context={"ids": set(doc.ids), "n": len(checks)},
+            context={"ids": set(doc.source.ids), "n": len(checks)},
             cache=open_cache(cache),
             policy=policy or CallPolicy(max_tokens=64 + 48 * len(checks)),
         )
         usage.add(result.usage)
-        checks = [_combine(c, v, doc) for c, v in zip(checks, result.value.verdicts, strict=True)]
+        checks = [
+            _combine(c, v, doc.source, trust_model=trust_model)
+            for c, v in zip(checks, result.value.verdicts, strict=True)
+        ]
         model_name, version = endpoint.model, prompt_version()
-    supported = sum(c.label is SupportLabel.supported for c in checks)
+    supported = all(c.label is SupportLabel.supported for c in checks)
+    # The summary is as trustworthy as its weakest sentence.
+    score = min(c.score if c.score is not None else 1.0 for c in checks)
     return SummaryCheck(
-        source=doc,
+        source=doc.source,
         summary=text,
         sentences=checks,
         flags=[f for c in checks for f in c.flags],
-        consistent=supported == len(checks),
-        score=supported / len(checks),
+        consistent=supported,
+        score=score if supported else min(score, weights.threshold),
+        threshold=weights.threshold,
         usage=usage,
         model=model_name,
         prompt_version=version,
@@ -424,16 +796,27 @@ def check_summary(
     cache: CacheOption = True,
     top_k: int = TOP_K,
     policy: CallPolicy | None = None,
+    trust_model: bool = False,
 ) -> SummaryCheck:
     """Check whether ``summary`` says only what ``source`` says.
 
-    Each summary sentence is labelled supported, unsupported or contradicted, with the
-    source sentences it rests on (pinned: ``source.text[s.start:s.end] == s.text``) and the
-    deterministic flags (names, numbers, amounts, percentages and dates the source does not
-    state; a negation its closest sentences lack; almost no shared words). ``use_model=False``
-    runs the deterministic checks alone, without any model call. ``model``/``client``/``cache``
-    choose the endpoint and cache exactly as in :func:`factcheck.summarise`; ``top_k`` is the
-    number of candidate source sentences per summary sentence.
+    Each summary sentence is aligned to the ``top_k`` source sentences it shares the
+    rarest words with, and compared with them and with the whole source: names, numbers,
+    amounts, percentages and dates it does not state (a name in the source's lead counts as
+    stated), a negation or an opposite word ("rose" for "fell"), a changed quantifier or
+    modal, two names the other way round, words and word pairs new to the source, and how
+    little of the sentence its evidence covers. A logistic regression fitted on labelled
+    summaries (``factcheck/data/summary_check.json``) turns these signals into
+    ``SentenceCheck.score``, the probability that the sentence is consistent with the
+    source; at ``SummaryCheck.threshold`` or above it is supported. ``SummaryCheck.score``
+    is the lowest sentence probability, and the summary is ``consistent`` when every
+    sentence is supported. Evidence is pinned: ``source.text[s.start:s.end] == s.text``.
+
+    ``use_model=True`` also asks the model for a verdict per sentence, kept as
+    ``model_label``; it changes the labels only with ``trust_model=True``, for a model that
+    beats the rules on ``python -m benchmarks.quality`` (the embedded one does not).
+    ``model``/``client``/``cache`` choose the endpoint and cache exactly as in
+    :func:`factcheck.summarise`.
     """
     from factcheck.pipeline import run_sync
 
@@ -447,5 +830,6 @@ def check_summary(
             cache=cache,
             top_k=top_k,
             policy=policy,
+            trust_model=trust_model,
         )
     )

@@ -12,7 +12,15 @@ from factcheck import FlagKind, InputError, SummaryCheck, acheck_summary, check_
 from factcheck.local import DEFAULT_ALIAS
 from factcheck.models import SupportLabel
 from factcheck.prompts import prompt_version
-from factcheck.summary_check import negation_flags, verdict_schema
+from factcheck.summary_check import (
+    FEATURES,
+    VerdictOut,
+    _combine,
+    calibration,
+    negation_flags,
+    summary_signals,
+    verdict_schema,
+)
 from factcheck.text import make_source
 
 ARTICLE = (
@@ -40,50 +48,147 @@ def assert_pinned(check: SummaryCheck) -> None:
             assert source.text[span.start : span.end] == span.text
             assert source.sentence(span.sentence_id) is not None
     assert check.flags == [f for s in check.sentences for f in s.flags]
-    assert check.score == sum(s.label is SupportLabel.supported for s in check.sentences) / len(
-        check.sentences
-    )
+    scores = [s.score for s in check.sentences]
+    assert all(p is not None and 0.0 <= p <= 1.0 for p in scores)
+    assert check.threshold is not None
     assert check.consistent == all(s.label is SupportLabel.supported for s in check.sentences)
 
 
-def test_faithful_paraphrase_is_supported_without_a_model() -> None:
-    check = check_summary(
+def rules(source: str, summary: str, **kwargs: object) -> SummaryCheck:
+    check = check_summary(source, summary, use_model=False, **kwargs)  # type: ignore[arg-type]
+    assert_pinned(check)
+    assert check.usage.calls == 0 and check.model is None
+    # The summary is as good as its weakest sentence; supported means reaching the threshold.
+    assert check.score == min(s.score or 0.0 for s in check.sentences)
+    assert check.threshold is not None
+    for s in check.sentences:
+        assert (s.label is SupportLabel.supported) == ((s.score or 0.0) >= check.threshold)
+    return check
+
+
+def test_unchanged_paraphrase_passes() -> None:
+    check = rules(
         ARTICLE,
         "The council approved a £12m budget on Tuesday. The opposition did not back it.",
-        use_model=False,
     )
-    assert_pinned(check)
-    assert check.consistent and check.score == 1.0
-    assert check.usage.calls == 0 and check.model is None
+    assert check.consistent
     assert [s.evidence[0].sentence_id for s in check.sentences] == ["S0", "S2"]
+    assert all(not s.flags for s in check.sentences)
 
 
-def test_changed_number_name_and_negation_are_caught_without_a_model() -> None:
-    check = check_summary(
-        ARTICLE,
-        "The council approved a budget of 15 million pounds on Tuesday. "
-        "Mayor John Smith said the plan would cut waiting lists. "
-        "The vote was not 7 to 2.",
-        use_model=False,
-        top_k=1,
-    )
-    assert_pinned(check)
-    assert not check.consistent and check.score == 0.0
-    amount, name, negation = check.sentences
-    assert amount.label is SupportLabel.contradicted
-    assert [(f.kind, f.span, f.expected) for f in amount.flags] == [
+def test_swapped_number_is_contradicted() -> None:
+    faithful = rules(ARTICLE, "The council approved a budget of 12 million pounds on Tuesday.")
+    check = rules(ARTICLE, "The council approved a budget of 15 million pounds on Tuesday.")
+    (sentence,) = check.sentences
+    assert not check.consistent and sentence.label is SupportLabel.contradicted
+    assert [(f.kind, f.span, f.expected) for f in sentence.flags] == [
         (FlagKind.amount_not_in_source, "15 million pounds", "12 million pounds")
     ]
-    assert name.label is SupportLabel.contradicted
-    assert {f.kind for f in name.flags} == {FlagKind.name_not_in_source}
-    assert negation.label is SupportLabel.unsupported
-    assert {f.kind for f in negation.flags} == {FlagKind.negation_mismatch}
+    assert check.score < faithful.score
 
 
-def test_value_from_elsewhere_in_the_source_is_unsupported() -> None:
-    check = check_summary(ARTICLE, "The budget was approved by 7 votes.", use_model=False, top_k=1)
+def test_swapped_name_is_caught() -> None:
+    check = rules(ARTICLE, "Mayor John Smith said the plan would cut waiting lists.")
     (sentence,) = check.sentences
-    assert sentence.label is SupportLabel.unsupported
+    assert not check.consistent and sentence.label is not SupportLabel.supported
+    assert {f.kind for f in sentence.flags} == {FlagKind.name_not_in_source}
+    assert any("John Smith" in r for r in sentence.reasons)
+
+
+def test_negation_flip_is_caught() -> None:
+    check = rules(ARTICLE, "The opposition supported the plan.")
+    (sentence,) = check.sentences
+    assert not check.consistent
+    assert {f.kind for f in sentence.flags} == {FlagKind.negation_mismatch}
+    inserted = rules(ARTICLE, "The vote was not 7 to 2.")
+    assert not inserted.consistent
+
+
+SPORT = (
+    "Arsenal beat Chelsea 2-1 at the Emirates Stadium on Saturday.\n"
+    "The home side scored twice in the second half.\n"
+    "Prices for tickets fell by 10% this season."
+)
+
+
+def test_role_swap_is_caught() -> None:
+    same = rules(SPORT, "Arsenal beat Chelsea 2-1 on Saturday.")
+    swapped = rules(SPORT, "Chelsea beat Arsenal 2-1 on Saturday.")
+    assert same.consistent
+    assert not swapped.consistent
+    assert any(r.startswith("role swap") for r in swapped.sentences[0].reasons)
+    # A list or the passive voice is no swap.
+    assert not any(
+        r.startswith("role swap")
+        for r in rules(SPORT, "Chelsea were beaten by Arsenal.").sentences[0].reasons
+    )
+
+
+def test_opposite_word_is_contradicted() -> None:
+    check = rules(SPORT, "Prices for tickets rose by 10% this season.")
+    (sentence,) = check.sentences
+    assert sentence.label is SupportLabel.contradicted
+    assert any(r.startswith("opposite") and "'rose'" in r for r in sentence.reasons)
+
+
+def test_changed_quantifier_is_a_finding() -> None:
+    source = "Some residents said the new road was too noisy."
+    check = rules(source, "All residents said the new road was too noisy.")
+    assert any(r.startswith("modifier") and "'all'" in r for r in check.sentences[0].reasons)
+    (changed,) = summary_signals(source, "All residents said the new road was too noisy.")
+    (same,) = summary_signals(source, "Some residents said the new road was too noisy.")
+    assert changed["modifier"] == 1 and same["modifier"] == 0
+    # Not an exact finding: whether it lowers the probability is the fitted weights' call.
+    assert check.score <= rules(source, "Some residents said the new road was too noisy.").score
+
+
+LEAD = (
+    "Russia launched a new offensive in eastern Ukraine on Monday, officials said.\n"
+    "The fighting was heavy around the town for most of the day.\n"
+    "Leaders of the Group of Seven met in London on Tuesday.\n"
+    "They discussed sending more air defence systems.\n"
+    "Several leaders promised new money for reconstruction.\n"
+    "The meeting was chaired by Olaf Scholz."
+)
+
+
+def test_name_from_the_lead_supports_a_later_sentence() -> None:
+    summary = "Leaders discussed sending more air defence systems to Ukraine."
+    check = rules(LEAD, summary, top_k=1)
+    (sentence,) = check.sentences
+    assert [s.sentence_id for s in sentence.evidence] == ["S3"]
+    assert not sentence.flags and check.consistent
+    # A name stated only outside the lead and the aligned sentences is still a finding.
+    elsewhere = rules(LEAD, "Olaf Scholz discussed sending more air defence systems.", top_k=1)
+    assert {f.kind for f in elsewhere.sentences[0].flags} == {FlagKind.name_not_in_cited}
+
+
+def test_invented_words_lower_the_probability() -> None:
+    plain = rules(LEAD, "Leaders met in London on Tuesday.")
+    invented = rules(LEAD, "Leaders met secretly in a bunker beneath London on Tuesday.")
+    assert invented.score <= plain.score
+    assert any("bunker" in r for r in invented.sentences[0].reasons)
+    (new,) = summary_signals(LEAD, "Leaders met secretly in a bunker beneath London on Tuesday.")
+    (old,) = summary_signals(LEAD, "Leaders met in London on Tuesday.")
+    assert new["novel_words"] > old["novel_words"] == 0
+    assert new["novel_bigrams"] > old["novel_bigrams"]
+
+
+def test_calibration_weights_point_the_right_way() -> None:
+    weights = calibration()
+    assert weights.features == FEATURES
+    by_name = dict(zip(weights.features, weights.weights, strict=True))
+    # Each of these findings must make a sentence less likely consistent, on every refit.
+    # No finding may make a sentence more likely consistent, and the exact findings
+    # together must make it less likely.
+    assert all(w <= 0 for w in weights.weights)
+    assert by_name["flagged"] < 0
+    assert 0.0 < weights.threshold < 1.0
+
+
+def test_value_from_elsewhere_in_the_source_is_flagged() -> None:
+    check = rules(ARTICLE, "The budget was approved by 7 votes.", top_k=1)
+    (sentence,) = check.sentences
     assert {f.kind for f in sentence.flags} == {FlagKind.number_not_in_cited}
 
 
@@ -144,6 +249,10 @@ def test_seed_summaries_on_the_embedded_model(embedded_model: str, seed_text: st
     assert len(faithful.sentences) == 2
     assert all(s.model_label is not None for s in faithful.sentences)
     assert all(not s.flags for s in faithful.sentences)
+    # The model's verdicts are recorded; untrusted, they leave the rules' decision alone.
+    alone = rules(seed_text, FAITHFUL)
+    assert [s.label for s in faithful.sentences] == [s.label for s in alone.sentences]
+    assert faithful.consistent == alone.consistent and faithful.score == alone.score
 
     edited = check_summary(seed_text, EDITED, cache=False)
     assert_pinned(edited)
@@ -152,7 +261,25 @@ def test_seed_summaries_on_the_embedded_model(embedded_model: str, seed_text: st
     # The rules find the invented number whatever the model answered.
     assert [(f.kind, f.span) for f in changed.flags] == [(FlagKind.number_not_in_source, "40")]
     assert changed.label is not SupportLabel.supported
-    assert not edited.consistent and edited.score <= 0.5
+    assert not edited.consistent and edited.score < (edited.threshold or 0.0)
+
+
+def test_a_trusted_model_can_only_add_doubt() -> None:
+    check = rules(ARTICLE, "The council approved a budget of 15 million pounds on Tuesday.")
+    (bad,) = check.sentences
+    source = check.source
+    says_supported = VerdictOut(ids=["S0"], label="supported")
+    says_contradicted = VerdictOut(ids=["S0"], label="contradicted")
+    # The rules' finding stands against the model; untrusted, the model changes nothing.
+    assert _combine(bad, says_supported, source, trust_model=True).label is bad.label
+    assert _combine(bad, says_contradicted, source, trust_model=False).label is bad.label
+    good = rules(ARTICLE, "The vote was 7 to 2.").sentences[0]
+    assert _combine(good, says_contradicted, source, trust_model=False).label is (
+        SupportLabel.supported
+    )
+    trusted = _combine(good, says_contradicted, source, trust_model=True)
+    assert trusted.label is SupportLabel.contradicted
+    assert trusted.model_label is SupportLabel.contradicted
 
 
 @pytest.mark.vcr
