@@ -26,7 +26,7 @@ from tenacity import (
     wait_random,
 )
 
-from factcheck.cache import ResponseCache, cache_key, offline_mode
+from factcheck.cache import ResponseCache, cache_key, offline_reason
 from factcheck.errors import (
     CacheMissError,
     EndpointError,
@@ -347,10 +347,11 @@ async def structured_call(
                 logger.warning("cached response %s no longer validates; asking again", key[:12])
             else:
                 return CallResult(value=value, usage=Usage(cache_hits=1), raw=hit.content)
-    if offline_mode():
+    reason = offline_reason(cache)
+    if reason is not None:
+        where = f"in the cache {cache.path}" if cache is not None else "cached (no cache in use)"
         raise CacheMissError(
-            f"FACTCHECK_OFFLINE is set and this request is not cached (key {key[:12]}…); "
-            "unset it to call the model"
+            f"offline mode is on ({reason}) and this request is not {where} (key {key[:12]}…)"
         )
 
     caller = _Caller(endpoint, policy)
