@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from factcheck.errors import CacheMissError, FactcheckError, InputError, ModelError
+from factcheck.render_markdown import summary_check_markdown, verdicts_markdown
 from factcheck.settings import Settings, using
 
 if TYPE_CHECKING:
-    from factcheck.models import Report, SummaryCheck, Verdict
+    from factcheck.models import Report, Verdict
 
 EXIT_OK, EXIT_INPUT, EXIT_MODEL, EXIT_CONFIG, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -402,50 +403,6 @@ def _verified_json(report: Report, verdicts: Sequence[Verdict]) -> str:
     if usage is not None:
         payload["verify_usage"] = usage.model_dump(mode="json")
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
-
-
-def verdicts_markdown(report: Report, verdicts: Sequence[Verdict]) -> str:
-    """The report's headline and one entry per claim: its verdict, evidence and rationale."""
-    from collections import Counter
-
-    lines = [f"# {report.headline}", "", "## Verdicts", ""]
-    for v in verdicts:
-        label = v.label.value.replace("_", " ")
-        confidence = f" ({v.confidence:.0%})" if v.confidence else ""
-        lines.append(f"{v.claim_index}. **{label}**{confidence} — {_one_line(v.statement)}")
-        for passage in v.evidence:
-            where = f"doc {passage.document}, " if v.against == "evidence" else ""
-            lines.append(f"   > {_one_line(passage.text)} [{where}{passage.sentence_id}]")
-        if v.downgraded and v.model_label is not None:
-            lines.append(f"   - model said {v.model_label.value.replace('_', ' ')}")
-        if v.safeguard:
-            lines.append(f"   - safeguard: {v.safeguard}")
-        elif v.rationale:
-            lines.append(f"   - {_one_line(v.rationale)}")
-    counts = Counter(v.label.value.replace("_", " ") for v in verdicts)
-    usage = getattr(verdicts, "usage", None)
-    cost = f" · {usage.calls} call(s), {usage.cache_hits} cache hit(s)" if usage else ""
-    summary = ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
-    lines += ["", "---", f"{len(verdicts)} verdict(s): {summary}{cost}"]
-    return "\n".join(lines) + "\n"
-
-
-def summary_check_markdown(check: SummaryCheck) -> str:
-    """Each summary sentence with its label, evidence sentence ids and flags."""
-    verdict = "consistent" if check.consistent else "not consistent"
-    lines = [f"# Summary check: {verdict} with the source (score {check.score:.2f})", ""]
-    for s in check.sentences:
-        ids = ", ".join(span.sentence_id for span in s.evidence) or "no evidence"
-        lines.append(f"{s.index}. **{s.label.value}** — {_one_line(s.text)} [{ids}]")
-        lines.extend(f"   - ⚠ {f.kind.value}: {f.message}" for f in s.flags)
-    u = check.usage
-    model = f"model `{check.model}` · " if check.model else "deterministic checks only · "
-    lines += ["", "---", f"{model}{u.calls} call(s), {u.cache_hits} cache hit(s)"]
-    return "\n".join(lines) + "\n"
 
 
 @contextmanager
