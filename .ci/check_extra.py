@@ -42,7 +42,6 @@ import socket
 
 import pytest
 
-from factcheck.testing import REPLAY_KEY
 from factcheck.text import make_source
 
 
@@ -53,11 +52,10 @@ def test_recording_settings_drop_secrets(vcr_config):
 
 
 @pytest.mark.vcr
-def test_replay_fixture_gives_a_dummy_key(factcheck_replay, monkeypatch):
-    import os
-
+def test_replay_fixture_gives_each_test_a_fresh_cache(factcheck_replay):
     assert not factcheck_replay.recording
-    assert os.environ["OPENAI_API_KEY"] == REPLAY_KEY
+    assert factcheck_replay.cache_dir.is_dir()
+    assert not any(factcheck_replay.cache_dir.iterdir())
     assert len(make_source("The council met on Monday. It voted.").sentences) == 2
 
 
