@@ -240,10 +240,12 @@ class Report(BaseModel):
         default=0, ge=0, description="Claims proposed before selection and the max_claims budget."
     )
 
-    def to_markdown(self) -> str:
-        from factcheck.export import report_to_markdown
+    def to_markdown(self, *, price: Price | None = None) -> str:
+        """The readable report (:mod:`factcheck.render_markdown`); ``price`` adds the
+        estimated cost of its model calls to the footer."""
+        from factcheck.render_markdown import report_markdown
 
-        return report_to_markdown(self)
+        return report_markdown(self, price=price)
 
     def _repr_html_(self) -> str:
         from factcheck.display import report_html
