@@ -208,6 +208,40 @@ def basis_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def calibration_table(rows: list[Row]) -> str:
+    """Per family of bases, over every run given: the fit half's rate of right verdicts as
+    (right + 1) / (n + 2) (Laplace's rule: no estimate of 1 from a few cases), the check
+    half's rate, and the confidence the library gives that family now."""
+    from factcheck import verification
+
+    family: dict[str, str] = getattr(verification, "FAMILY", {})
+    if not family:
+        return ""
+    tallies: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        for key, (n, right) in row.by_basis.items():
+            half, basis = key.split(":")
+            name = family.get(basis, basis)
+            if row.name.startswith("model") and name == "rules":
+                continue  # the same claims' rule verdicts are counted in the rules-alone run
+            tally = tallies[(name, half)]
+            tally[0] += n
+            tally[1] += right
+    lines = [
+        "| family | fit n | fit right | fit (right+1)/(n+2) | check n | check right % | "
+        "confidence now |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name in sorted({f for f, _ in tallies}):
+        (fn, fr), (cn, cr) = tallies[(name, "fit")], tallies[(name, "check")]
+        now = sorted({c for b, c in verification.CONFIDENCE.items() if family.get(b) == name})
+        lines.append(
+            f"| {name} | {fn} | {fr} | {(fr + 1) / (fn + 2):.2f} | {cn} | "
+            f"{100 * cr / cn if cn else 0:.1f} | {', '.join(f'{c:.2f}' for c in now)} |"
+        )
+    return "\n".join(lines)
+
+
 def _old_basis(verdict: Verdict) -> str:
     """For a version of verify() without bases: the model's label is all there is."""
     return f"model said {verdict.model_label.value if verdict.model_label else 'nothing'}"
@@ -295,6 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.fit:
         print()
         print(basis_table(rows))
+        calibration = calibration_table(
+            [r for r in rows if "XSumFaith" not in r.name and r.name != "rules alone (subset)"]
+        )
+        if calibration:
+            print()
+            print(calibration)
     out = args.json or RESULTS / f"verification-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(

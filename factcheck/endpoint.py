@@ -25,6 +25,7 @@ __all__ = [
     "Mode",
     "from_client",
     "from_spec",
+    "local_endpoint",
     "resolve",
 ]
 
@@ -152,8 +153,6 @@ def from_spec(spec: EndpointSpec, model: str | None, settings: Settings) -> Endp
 
     A spec with no address is the embedded model, started here as :func:`resolve` would."""
     if spec.base_url is None:
-        from factcheck.local import local_endpoint
-
         return local_endpoint(model, settings=settings)
     if model and model != spec.model and spec.kind == "local":
         raise ConfigurationError(
@@ -185,6 +184,23 @@ def resolve(
     if settings.api_key or settings.base_url:
         base_url = (settings.base_url or OPENAI_URL).rstrip("/")
         return from_client(_async_client(base_url, settings.api_key), model, settings=settings)
-    from factcheck.local import local_endpoint
-
     return local_endpoint(model, settings=settings)
+
+
+def local_endpoint(model: str | None = None, *, settings: Settings | None = None) -> Endpoint:
+    """An :class:`Endpoint` for the embedded model. ``model`` may name a GGUF file."""
+    from openai import AsyncOpenAI
+
+    from factcheck import local
+
+    base_url, served = local.serve(model, settings=settings)
+    client = AsyncOpenAI(
+        base_url=base_url, api_key="local", max_retries=0, http_client=async_http_client()
+    )
+    return Endpoint(
+        client=client,
+        model=local.model_alias(served),
+        kind="local",
+        identity=f"local:{served.name}",
+        context_tokens=local.CONTEXT_TOKENS,
+    )

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from factcheck.endpoint import Endpoint, async_http_client
 from factcheck.errors import ConfigurationError
 from factcheck.settings import Settings, current
 
@@ -110,10 +109,10 @@ def start_server(path: Path | None = None) -> _LocalServer:
         return _server
 
 
-def local_endpoint(model: str | None = None, *, settings: Settings | None = None) -> Endpoint:
-    """An :class:`Endpoint` for the embedded model. ``model`` may name a GGUF file."""
-    from openai import AsyncOpenAI
-
+def serve(model: str | None = None, *, settings: Settings | None = None) -> tuple[str, Path]:
+    """The embedded model's address and file for ``model`` (a ``.gguf`` path, the alias or
+    None), started here if need be. :func:`factcheck.endpoint.local_endpoint` builds the
+    client on it; this module knows the server, not the endpoint type (no import circle)."""
     given = Path(model).expanduser() if model and model.endswith(".gguf") else None
     if given is not None and not given.is_file():
         raise ConfigurationError(f"model file {model!r} does not exist")
@@ -129,17 +128,6 @@ def local_endpoint(model: str | None = None, *, settings: Settings | None = None
         # Offline, every answer comes from the cache, so the model is not loaded (seconds
         # and hundreds of MB for nothing). The address is never contacted: a request that
         # is not cached raises CacheMissError before any is sent.
-        base_url, served = OFFLINE_URL, path
-    else:
-        server = start_server(path)
-        base_url, served = server.base_url, server.path
-    client = AsyncOpenAI(
-        base_url=base_url, api_key="local", max_retries=0, http_client=async_http_client()
-    )
-    return Endpoint(
-        client=client,
-        model=model_alias(served),
-        kind="local",
-        identity=f"local:{served.name}",
-        context_tokens=CONTEXT_TOKENS,
-    )
+        return OFFLINE_URL, path
+    server = start_server(path)
+    return server.base_url, server.path
