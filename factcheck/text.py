@@ -27,6 +27,9 @@ __all__ = [
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+# Whitespace other than a line break on either side of one (what str.strip() takes off the
+# ends of a line: re's \s and str.isspace() agree).
+_LINE_EDGES = re.compile(r"[^\S\n]*\n[^\S\n]*")
 
 #: A sentence longer than this is split at whitespace so that one run-on "sentence"
 #: (a list, a transcript without full stops) cannot exceed a chunk on its own.
@@ -85,8 +88,11 @@ def normalise(text: str | bytes) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    # Whole-text substitutions rather than a pass per line (a long transcript has tens of
+    # thousands of lines); the same result as stripping every line on its own.
+    text = _SPACES.sub(" ", text)
+    text = _LINE_EDGES.sub("\n", text)
+    text = _BLANK_LINES.sub("\n\n", text).strip()
     return text
 
 
@@ -110,7 +116,9 @@ _PROTECTED = re.compile(
 )
 # A sentence may open with a bracket or quotation that stands alone before a capital:
 # "(AP) The …", "“Enough” The …".
-_OPENING = re.compile(r"\([^)]{2,}\)(?=\s[A-Z])|\"[^\"]*[^,]\"(?=\s[A-Z])|“[^”]*[^,]”(?=\s[A-Z])")
+_OPENING = re.compile(
+    r" *(?:\([^)]{2,}\)(?=\s[A-Z])|\"[^\"]*[^,]\"(?=\s[A-Z])|“[^”]*[^,]”(?=\s[A-Z]))"
+)
 _MULTI_PERIOD = re.compile(r"\b[a-z](?:\.[a-z])+\.$", re.IGNORECASE)
 _BREAKING_ABBREVIATION = re.compile(r"(?:^|\W)(?:U\.S|U\.K|E\.U|U\.S\.A|I|i\.v|I\.V)\.$")
 _AM_PM = re.compile(r"(?:^|\W)[ap]\.m\.$", re.IGNORECASE)
@@ -187,13 +195,17 @@ def _line_cuts(line: str) -> list[int]:
     """Offsets within ``line`` where a sentence ends."""
     protected = [m.span() for m in _PROTECTED.finditer(line)] if _has_pairs(line) else []
     cuts: list[int] = []
-    sentence_start = 0
+    sentence_start, opening_checked = 0, -1
+    opening: re.Match[str] | None = None
     for match in _CANDIDATE.finditer(line):
         if match.start() < sentence_start:
             continue
-        opening = _OPENING.match(line, _skip_spaces(line, sentence_start))
+        if opening_checked != sentence_start:  # once per sentence
+            opening_checked = sentence_start
+            opening = _OPENING.match(line, sentence_start)
         if opening is not None and opening.end() <= match.start():
             cuts.append(opening.end())
+            opening = None
         if _ends_sentence(line, match, protected):
             cuts.append(match.end())
             sentence_start = match.end()
@@ -202,12 +214,6 @@ def _line_cuts(line: str) -> list[int]:
 
 def _has_pairs(line: str) -> bool:
     return any(ch in line for ch in '"“«([‘')
-
-
-def _skip_spaces(line: str, position: int) -> int:
-    while position < len(line) and line[position] == " ":
-        position += 1
-    return position
 
 
 def _split_long(text: str, start: int, limit: int) -> list[tuple[int, int]]:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import codecs
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factcheck.errors import InputError
 from factcheck.text import make_source, normalise, sentence_spans
@@ -139,3 +142,24 @@ def test_every_boundary_follows_ending_punctuation() -> None:
         "Was it worth it?",
         "Time will tell…",
     ]
+
+
+def _normalise_line_by_line(text: str) -> str:
+    """The definition: NFC, line ends, no controls, each line collapsed and stripped."""
+    from factcheck.text import _BLANK_LINES, _CONTROL, _SPACES
+
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in _CONTROL.sub("", text).split("\n")]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+_WHITESPACE_HEAVY = st.text(
+    st.sampled_from(["a", "B", " ", "\t", "\n", "\r", "\u00a0", "\u2003", "\u3000", "\x0b", "é"]),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.one_of(st.text(max_size=200), _WHITESPACE_HEAVY))
+def test_normalise_equals_stripping_each_line(text: str) -> None:
+    assert normalise(text) == _normalise_line_by_line(text)
