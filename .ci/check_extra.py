@@ -103,6 +103,7 @@ def notebook(root: Path) -> str:
     # what the extra promises (tqdm.auto picks this class inside Jupyter).
     bar = notebook_tqdm(total=3, desc="articles", leave=False)
     bar.update(2)
+    bar.refresh()  # updates are throttled (mininterval); the widget shows the count on refresh
     progress = [w for w in bar.container.children if isinstance(w, ipywidgets.FloatProgress)]
     check(len(progress) == 1 and progress[0].value == 2, f"no widget bar: {bar.container}")
     bar.close()
