@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEED := seeds/000_5bc9710cf7c855ce.txt
 
-.PHONY: demo test lint record wheel-check clean bench quality
+.PHONY: demo test lint record wheel-check clean bench quality claims
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,9 @@ $(VENV)/.bench: pyproject.toml | $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[local,dev,ray,bench]"
 	touch $@
 
-## Cost and speed per article, side by side with LangChain and instructor (about 40 minutes
-## on 2 cores, most of it the real model on the seed; --no-real: 3 minutes).
+## Cost and speed per article, side by side with LangChain and instructor, and the library's
+## own time at 10k, 100k and 250k tokens (about an hour on 2 cores, most of it the real model
+## on the seed; BENCH_ARGS=--no-real: minutes; BENCH_ARGS=--quick: no peers, 10k and 100k).
 bench: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.perf $(BENCH_ARGS)
 
@@ -28,6 +29,14 @@ bench: $(VENV)/.bench
 ## 505 summaries, the configured model on 40 of them (`QUALITY_ARGS=--deterministic-only`: 2 s).
 quality: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.quality $(QUALITY_ARGS)
+
+## Claims quality on the 16 hand-labelled articles (../shared/data/claims), replayed from the
+## recordings in benchmarks/recordings/claims (a few seconds). `CLAIMS_ARGS=` runs the model
+## live; `CLAIMS_ARGS=--record` re-records the 16 from the embedded model, `--record --robustness`
+## all 56 (minutes per article on 2 shared cores; `--record-missing` resumes an interrupted run).
+CLAIMS_ARGS ?= --replay
+claims: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.claims $(CLAIMS_ARGS)
 
 ## Summarise the seed article on the embedded model (no key, no network).
 demo: $(VENV)/.installed
