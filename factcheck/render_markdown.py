@@ -42,10 +42,11 @@ def _claim(i: int, claim: Claim) -> list[str]:
         facts.append("source wording")
     head = f"{i}. **{_one_line(claim.statement)}**{who}{when} · {' · '.join(facts)}"
     said = f" (speaker named in {', '.join(claim.speaker_ids)})" if claim.speaker_ids else ""
-    return [
-        head + _marker(claim.flags),
-        f"   > {_one_line(claim.quote)} [{', '.join(claim.sentence_ids)}]{said}",
-    ]
+    cites = f"[{', '.join(claim.sentence_ids)}]{said}"
+    if _one_line(claim.statement) == _one_line(claim.quote):
+        # The statement is the quote word for word: say it once.
+        return [f"{head} {cites}{_marker(claim.flags)}"]
+    return [head + _marker(claim.flags), f"   > {_one_line(claim.quote)} {cites}"]
 
 
 def report_markdown(report: Report, *, price: Price | None = None) -> str:

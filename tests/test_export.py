@@ -129,6 +129,9 @@ def test_markdown_shows_rank_score_and_speaker_and_folds_flags_into_counts() -> 
     text = report_markdown(report)
     first = next(line for line in text.splitlines() if line.startswith("0. "))
     assert "rank 1, score 0.91" in first and "source wording" in first
+    # A statement that is its quote word for word is said once, with its citation.
+    assert first.count(report.claims[0].quote) == 1 and "[S0]" in first
+    assert f"> {report.claims[0].quote}" not in text
     assert "⚑ replaced, low_overlap" in first
     second = next(line for line in text.splitlines() if line.startswith("1. "))
     assert "*Ann Lee*" in second
