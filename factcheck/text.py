@@ -258,11 +258,24 @@ def sentence_spans(text: str, *, max_chars: int = MAX_SENTENCE_CHARS) -> list[tu
 
 def make_source(text: str | bytes) -> Source:
     """Normalise ``text`` and segment it into sentences ``S0`` … ``Sn``."""
+    return segment(checked_text(text))
+
+
+def checked_text(text: str | bytes) -> str:
+    """The normalised text, or an :class:`InputError` when nothing is left to summarise.
+
+    What a Source is built from (:func:`segment`); a report cache is keyed by it, so that a
+    cached report is found without segmenting the text again."""
     normalised = normalise(text)
     if not normalised:
         raise InputError("the text is empty (nothing left after removing whitespace)")
     if not any(ch.isalnum() for ch in normalised):
         raise InputError("the text has no letters or digits: there is nothing to summarise")
+    return normalised
+
+
+def segment(normalised: str) -> Source:
+    """The Source of an already normalised text (from :func:`checked_text`)."""
     sentences = [
         Sentence(id=f"S{i}", text=normalised[start:end], start=start, end=end)
         for i, (start, end) in enumerate(sentence_spans(normalised))
