@@ -156,3 +156,30 @@ def test_cassette_and_offline_helpers_for_scripts(seed_text: str, tmp_path: Path
         again = summarise(seed_text, cache=cache)  # no recording, no model: the cache answers
     assert again.usage.calls == 0 and again.usage.cache_hits == 1
     assert again.claims == first.claims
+
+
+def test_cassette_for_scripts_replays_the_endpoint_stored_beside_it(tmp_path: Path) -> None:
+    from factcheck.endpoint import resolve
+    from factcheck.settings import EndpointSpec, current
+    from factcheck.testing import REPLAY_URL, endpoint_file
+
+    recording = tmp_path / "session.yaml"
+    shutil.copy(SEED_SUMMARY, recording)
+    spec = EndpointSpec(
+        kind="compatible",
+        model="llama3.1:8b",
+        identity="http://ollama:11434/v1",
+        base_url="http://ollama:11434/v1",
+    )
+    endpoint_file(recording).write_text(spec.to_json(), encoding="utf-8")
+    with cassette(recording):
+        assert current().endpoint == spec and current().api_key == REPLAY_KEY
+        built = resolve()  # no environment variable says any of this
+        assert (built.base_url, built.model) == (spec.base_url, spec.model)
+        assert built.kind == "compatible"
+    assert current().endpoint is None
+
+    embedded = EndpointSpec(kind="local", model=DEFAULT_ALIAS, identity="local:x.gguf")
+    endpoint_file(recording).write_text(embedded.to_json(), encoding="utf-8")
+    with cassette(recording):
+        assert current().endpoint == EndpointSpec(**{**embedded.__dict__, "base_url": REPLAY_URL})
