@@ -109,21 +109,30 @@ def baseline(items: list[Item]) -> Array:
     )
 
 
-def speed_on_seed() -> tuple[int, float]:
-    """Words of the seed article, and seconds for check_summary on it with a 3-sentence
-    summary (rules only; the median of 5 runs)."""
-    article = SEED_ARTICLE.read_text(encoding="utf-8")
+def any_finding(items: list[Item]) -> Array:
+    """Consistent unless a sentence has an exact finding (the ``flagged`` signal alone)."""
+    return np.array([not any(s["flagged"] for s in i.signals) for i in items])
+
+
+def speed_on_long_article() -> tuple[int, float, float]:
+    """Words of a 1,000-word article (the seed article, then a SummEdits podcast
+    transcript, cut at 1,000 words), and seconds for check_summary on it with a 3-sentence
+    summary, rules only: the first call in the process (which loads the tokenizer
+    vocabulary once) and the median of 5 more."""
+    words = SEED_ARTICLE.read_text(encoding="utf-8").split()
+    words += load("SummEdits podcast")[0].doc.split()
+    article = " ".join(words[:1000])
     summary = (
         "Keir Starmer has called for a coalition of the willing to help end the war in "
         "Ukraine. He will host a defence summit of European leaders on Sunday. "
         "The leaders discussed support for Ukraine."
     )
     times = []
-    for _ in range(5):
+    for _ in range(6):
         started = time.perf_counter()
         check_summary(article, summary, use_model=False)
         times.append(time.perf_counter() - started)
-    return len(article.split()), float(np.median(times))
+    return len(article.split()), times[0], float(np.median(times[1:]))
 
 
 def model_rows(limit: int, seed: int, model: str | None) -> list[dict[str, Any]]:
@@ -180,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 "n": len(items),
                 "inconsistent": int((~labels).sum()),
                 "baseline": rate(baseline(items)),
+                "any_finding": rate(any_finding(items)),
                 "tuned": rate(tuned.summary_probability(items) >= tuned.threshold),
                 "held_out": rate(held_out.summary_probability(items) >= held_out.threshold),
                 "seconds": seconds[name],
@@ -192,30 +202,34 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print(
-        "| dataset | n (incons.) | baseline: absent name/number | shipped weights (tuned) "
+        "| dataset | n (incons.) | baseline: absent name/number | any exact finding "
+        "| shipped weights (tuned) "
         "| left out of the fit | left out: incons. recall | left out: cons. recall "
         "| ms/summary |"
     )
-    print("|" + " --- |" * 8)
+    print("|" + " --- |" * 9)
     for r in table:
         h = r["held_out"]
         print(
             f"| {r['dataset']} | {r['n']} ({r['inconsistent']}) | {r['baseline'].cell()} "
+            f"| {r['any_finding'].cell()} "
             f"| {r['tuned'].cell()} | {h.cell()} | {100 * h.recall_inconsistent:.1f} "
             f"| {100 * h.recall_consistent:.1f} | {1000 * r['seconds']:.1f} |"
         )
-    macro = {k: np.mean([r[k].balanced for r in table]) for k in ("baseline", "tuned", "held_out")}
+    kinds = ("baseline", "any_finding", "tuned", "held_out")
+    macro = {k: np.mean([r[k].balanced for r in table]) for k in kinds}
     print(
         f"| macro mean | {sum(r['n'] for r in table)} | {100 * macro['baseline']:.1f} "
+        f"| {100 * macro['any_finding']:.1f} "
         f"| {100 * macro['tuned']:.1f} | {100 * macro['held_out']:.1f} "
         f"| {100 * np.mean([r['held_out'].recall_inconsistent for r in table]):.1f} "
         f"| {100 * np.mean([r['held_out'].recall_consistent for r in table]):.1f} | |"
     )
-    words, took = speed_on_seed()
+    words, first, took = speed_on_long_article()
     print()
     print(
-        f"check_summary, rules only, seed article ({words} words) + 3-sentence summary: "
-        f"{took:.3f} s"
+        f"check_summary, rules only, {words}-word article + 3-sentence summary: "
+        f"{took:.3f} s (median of 5; first call in the process {first:.3f} s)"
     )
     extra = model_rows(args.model_rows, args.seed, args.model) if args.model_rows else []
     if extra:
@@ -252,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
                     {k: (v.__dict__ if isinstance(v, Score) else v) for k, v in r.items()}
                     for r in extra
                 ],
-                "seed_article": {"words": words, "seconds": took},
+                "long_article": {"words": words, "seconds": took, "first_call": first},
             },
             indent=1,
         ),

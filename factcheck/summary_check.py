@@ -543,6 +543,7 @@ def _deterministic(
         if not (f.kind is FlagKind.name_not_in_cited and _in_lead(doc, f.span or ""))
     ]
     flags += negation_flags(text, cited, item, source=source.text)
+    flags += _lowercase_name_flags(doc, text, item)
     overlap = index.overlap(text, candidates)
     if overlap < MIN_OVERLAP:
         flags.append(
@@ -567,6 +568,29 @@ def _deterministic(
         reasons=reasons,
     )
     return check, features
+
+
+def _lowercase_name_flags(doc: _Document, text: str, item: str) -> list[Flag]:
+    """Names in a text written without capitals, which the name finder cannot see: a word
+    the source never uses and English rarely does (see :func:`_rare`) is most likely a
+    name or a specific the source does not state."""
+    if any(ch.isupper() for ch in text):
+        return []
+    rare = [
+        w
+        for w in dict.fromkeys(_tokens(text))
+        if w.isalpha() and w not in doc.words and w not in _STOPWORDS and _rare(w)
+    ]
+    return [
+        Flag(
+            kind=FlagKind.name_not_in_source,
+            message=f"{word!r} (lowercase text; a rare word, perhaps a name) is not in the source",
+            span=word,
+            expected="source",
+            item=item,
+        )
+        for word in rare[:3]
+    ]
 
 
 def _in_lead(doc: _Document, name: str) -> bool:

@@ -163,6 +163,17 @@ def test_name_from_the_lead_supports_a_later_sentence() -> None:
     assert {f.kind for f in elsewhere.sentences[0].flags} == {FlagKind.name_not_in_cited}
 
 
+def test_names_in_lowercase_text_are_found_by_rarity() -> None:
+    source = "Blackpool drew 1-1 with Exeter at home on Saturday.\nThe result left them fifth."
+    invented = rules(source, "blackpool were held to a draw at bloomfield road by exeter.")
+    kinds = {(f.kind, f.span) for f in invented.sentences[0].flags}
+    assert (FlagKind.name_not_in_source, "bloomfield") in kinds
+    assert not invented.consistent
+    # Names the source states, and common words it does not ("held", "draw"), are fine.
+    faithful = rules(source, "blackpool were held to a draw at home by exeter.")
+    assert faithful.consistent and not faithful.flags
+
+
 def test_invented_words_lower_the_probability() -> None:
     plain = rules(LEAD, "Leaders met in London on Tuesday.")
     invented = rules(LEAD, "Leaders met secretly in a bunker beneath London on Tuesday.")
