@@ -38,7 +38,7 @@ from factcheck.schema import (
     output_schema,
 )
 from factcheck.selection import score_sentences
-from factcheck.text import SEGMENTATION_VERSION, make_source
+from factcheck.text import SEGMENTATION_VERSION, checked_text, segment
 from factcheck.tokens import count_tokens
 from factcheck.trust import DEFAULT_MAX_CLAIMS, choose_key_points, select_claims
 
@@ -237,7 +237,7 @@ async def asummarise(
     _check_max_claims(max_claims)
     if max_concurrency < 1:
         raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
-    source = make_source(article_text(text))
+    normalised = checked_text(article_text(text))
     endpoint = resolve(model, client)
     response_cache = open_cache(cache)
     # Every option that changes what the report says (defaults resolved): a new option
@@ -249,12 +249,13 @@ async def asummarise(
         "chunk_tokens": CHUNK_TOKENS[endpoint.kind] if chunk_tokens is None else chunk_tokens,
         "call": [call.max_tokens, call.temperature, call.seed, call.max_reasks],
     }
-    key = None if response_cache is None else report_cache_key(source, endpoint, options)
+    key = None if response_cache is None else report_cache_key(normalised, endpoint, options)
     if key is not None and response_cache is not None:
         hit = response_cache.get_report(key)
         if hit is not None:
             await _release(endpoint, owned=client is None)
             return hit
+    source = segment(normalised)
     try:
         report = await summarise_source(
             source,
@@ -275,10 +276,10 @@ async def asummarise(
     return report
 
 
-def report_cache_key(source: Source, endpoint: Endpoint, options: dict[str, Any]) -> str:
-    """The report cache key of ``source`` on ``endpoint`` with these ``options``."""
+def report_cache_key(normalised: str, endpoint: Endpoint, options: dict[str, Any]) -> str:
+    """The report cache key of a normalised text on ``endpoint`` with these ``options``."""
     return report_key(
-        text=source.text,
+        text=normalised,
         endpoint=endpoint.identity,
         kind=endpoint.kind,
         model=endpoint.model,
