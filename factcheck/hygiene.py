@@ -18,23 +18,19 @@ import re
 #: Sentence and evidence ids as the prompts show them: S0…Sn (article), E0…En (evidence),
 #: C0…Cn (claims in a verify batch).
 _ID = r"[SEC]\d{1,4}"
-#: "[S3]", "(S3, S4)", "[S3-S5]", "【S3】": a citation in brackets.
-_BRACKETED_IDS = re.compile(
-    rf"\s*[\[(【]\s*(?:{_ID})(?:\s*(?:[,;/&–-]|and)\s*(?:{_ID}))*\s*[\])】]"
-)
+#: "[S3]", "(S3, S4)", "[S3-S5]", "【S3】": a citation in brackets. (Every pattern here starts
+#: at a fixed character, never at optional space, so that it runs in linear time on long runs
+#: of spaces.)
+_BRACKETED_IDS = re.compile(rf"[\[(【]\s*(?:{_ID})(?:\s*(?:[,;/&–-]|and)\s*(?:{_ID}))*\s*[\])】]")
 #: "S3:" or "S3 -" as a label at the start of the text or of a sentence.
-_LABEL_IDS = re.compile(rf"(?:(?<=^)|(?<=[.!?]\s))\s*(?:{_ID})(?:\s*,\s*{_ID})*\s*[:–-]\s+")
-#: JSON structure at the end of the text: "},{", '"}', "],", '",', '"]}' and the like. At
-#: least one bracket or brace must be there, so that prose ending in a quote or comma is left
-#: to the quote rule; a run of quotes/commas alone is only removed together with one.
-_TRAILING_JSON = re.compile(r"""(?:\s*["'`]?\s*[,:]?\s*[\]\[{}]+)+\s*[,:]?\s*["'`]?\s*$""")
-#: The same at the start: '{"', '["', "},{" before the text begins.
-_LEADING_JSON = re.compile(r"""^\s*(?:[\]\[{}]+\s*[,:]?\s*)+["'`]?""")
-#: What makes a bracket at an edge JSON rather than prose ("… [sic]" stays): a brace, or a
-#: bracket next to a comma or quote.
+_LABEL_IDS = re.compile(rf"(?:(?<=^)|(?<=[.!?]\s))(?:{_ID})(?:\s*,\s*{_ID})*\s*[:–-]\s+")
+#: Characters JSON structure leaves at the edges of a string value: "},{", '"}', "],".
+_EDGE = frozenset(" \t\n\"'`,:[]{}")
+#: What makes such an edge JSON rather than prose ("… [sic]" and a closing quote stay): a
+#: brace, or a bracket next to a comma or quote.
 _JSONISH = re.compile(r"""[{}]|[\]\[]\s*[,"]|[,"]\s*[\]\[]""")
 #: A JSON key that leaked with its value: '", "why": "' inside the text.
-_LEAKED_KEY = re.compile(r"""["']?\s*,?\s*["'](?:[a-z_]{1,20})["']\s*:\s*["']?""")
+_LEAKED_KEY = re.compile(r"""(?:["']\s*)?(?:,\s*)?["'][a-z_]{1,20}["']\s*:\s*["']?""")
 #: Escaped quotes and newlines from a JSON string that was decoded twice or not at all.
 _ESCAPES = re.compile(r"\\[\"nt]")
 
@@ -45,8 +41,22 @@ _CLOSERS = {v: k for k, v in _PAIRS.items()}
 def _tidy(text: str) -> str:
     """Spaces left behind by a removal: doubled, or before punctuation."""
     text = re.sub(r"[ \t]{2,}", " ", text)
-    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    text = re.sub(r"[ \t](?=[.,;:!?])", "", text)
     return text.strip()
+
+
+def _json_edges(text: str) -> tuple[int, int]:
+    """Where the text proper starts and ends once JSON structure at either edge is cut."""
+    start, end = 0, len(text)
+    while end > 0 and text[end - 1] in _EDGE:
+        end -= 1
+    if not _JSONISH.search(text[end:]):
+        end = len(text)
+    while start < end and text[start] in _EDGE:
+        start += 1
+    if not _JSONISH.search(text[:start]):
+        start = 0
+    return start, end
 
 
 def _unbalanced(text: str) -> list[int]:
@@ -65,7 +75,11 @@ def _unbalanced(text: str) -> list[int]:
     stray += stack
     quotes = [i for i, char in enumerate(text) if char == '"']
     if len(quotes) % 2:
-        edge = [i for i in quotes if not text[:i].strip() or not text[i + 1 :].strip(" .,;")]
+        # A quote is at an edge when only spaces come before it, or spaces and closing
+        # punctuation after it.
+        first = len(text) - len(text.lstrip())
+        last = len(text.rstrip(" .,;")) - 1
+        edge = [i for i in quotes if i <= first or i >= last]
         stray.append(edge[-1] if edge else quotes[-1])
     return sorted(stray)
 
@@ -88,17 +102,11 @@ def clean_text(text: str) -> tuple[str, list[str]]:
 
 def _clean_once(text: str) -> tuple[str, list[str]]:
     repairs: list[str] = []
-    cleaned = text
+    cleaned = text.strip()
 
-    def apply(
-        pattern: re.Pattern[str], replacement: str, what: str, *, json_only: bool = False
-    ) -> None:
+    def apply(pattern: re.Pattern[str], replacement: str, what: str) -> None:
         nonlocal cleaned
-        found = [
-            m.group(0).strip()
-            for m in pattern.finditer(cleaned)
-            if m.group(0).strip() and not (json_only and not _JSONISH.search(m.group(0)))
-        ]
+        found = [m.group(0).strip() for m in pattern.finditer(cleaned) if m.group(0).strip()]
         if found:
             cleaned = pattern.sub(replacement, cleaned)
             shown = ", ".join(repr(f) for f in dict.fromkeys(found))
@@ -117,18 +125,20 @@ def _clean_once(text: str) -> tuple[str, list[str]]:
         else:
             repairs.append(f"removed a leaked JSON key {leaked.group(0).strip()!r}")
             cleaned = before + cleaned[leaked.end() :]
-    apply(_TRAILING_JSON, "", "trailing JSON punctuation", json_only=True)
-    apply(_LEADING_JSON, "", "leading JSON punctuation", json_only=True)
+    start, end = _json_edges(cleaned)
+    if end < len(cleaned):
+        repairs.append(f"removed trailing JSON punctuation {cleaned[end:].strip()!r}")
+    if start > 0:
+        repairs.append(f"removed leading JSON punctuation {cleaned[:start].strip()!r}")
+    cleaned = cleaned[start:end]
     apply(_BRACKETED_IDS, "", "sentence-id markup")
     apply(_LABEL_IDS, "", "sentence-id labels")
     stray = _unbalanced(cleaned)
     if stray:
         shown = ", ".join(repr(cleaned[i]) for i in stray)
-        cleaned = "".join(c for i, c in enumerate(cleaned) if i not in set(stray))
+        dropped = set(stray)
+        cleaned = "".join(c for i, c in enumerate(cleaned) if i not in dropped)
         repairs.append(f"removed unbalanced {shown}")
     if repairs:
         cleaned = _tidy(cleaned)
-    elif cleaned != cleaned.strip():
-        # Surrounding whitespace alone is not a repair worth a flag, but still goes.
-        cleaned = cleaned.strip()
     return cleaned, repairs

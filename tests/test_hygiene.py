@@ -79,3 +79,13 @@ def test_never_adds_text(text: str) -> None:
     repaired, repairs = clean_text(text)
     assert len(repaired) <= len(text)
     assert repairs or repaired == text.strip()
+
+
+@pytest.mark.parametrize(
+    "long", [" " * 20_000, "a" + " " * 20_000 + "x", '"' * 20_000, ", " * 20_000 + '"x":']
+)
+def test_long_runs_are_cleaned_in_linear_time(long: str) -> None:
+    # A pattern that backtracks over runs of spaces would take minutes here, not milliseconds.
+    cleaned, _ = clean_text(long)
+    assert len(cleaned) <= len(long)
+    assert clean_text(cleaned) == (cleaned, [])
