@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,3 +48,56 @@ def test_a_drift_would_be_seen() -> None:
         return 0
 
     assert _described(one) != _described(aone)
+
+
+# -- factcheck.twins: deriving the sync function instead of retyping it ---------------------
+
+SNIPPET = """
+import asyncio
+
+from twins import sync_twin
+
+
+async def ascale(value: int, *, factor: int = 2) -> int:
+    return value * factor
+
+
+scale = sync_twin(ascale, runner=asyncio.run)
+ok: int = scale(3, factor=4)
+bad = scale(3, fcator=4)
+"""
+
+
+def test_a_derived_twin_keeps_the_signature_and_runs() -> None:
+    from factcheck.pipeline import run_sync
+    from factcheck.twins import sync_twin
+
+    async def ascale(value: int, *, factor: int = 2) -> int:
+        """Scale a value."""
+        return value * factor
+
+    scale = sync_twin(ascale, runner=run_sync)
+    assert scale.__name__ == "scale" and scale.__doc__ == "Scale a value."
+    assert _described(scale) == _described(ascale)
+    assert not inspect.iscoroutinefunction(scale)
+    assert scale(3, factor=4) == 12
+    with pytest.raises(TypeError, match="fcator"):
+        scale(3, fcator=4)  # type: ignore[call-arg]
+    assert sync_twin(ascale, runner=run_sync, doc="Sync.").__doc__ == "Sync."
+
+
+def test_a_misspelt_keyword_is_a_type_error(tmp_path: Path) -> None:
+    from mypy import api
+
+    # factcheck.twins needs only the standard library; checked as a module of its own, mypy
+    # need not load the whole package (and its dependencies) to see the call.
+    import factcheck.twins
+
+    (tmp_path / "twins.py").write_text(Path(factcheck.twins.__file__).read_text("utf-8"), "utf-8")
+    module = tmp_path / "snippet.py"
+    module.write_text(SNIPPET, encoding="utf-8")
+    out, _, status = api.run(["--strict", "--cache-dir", str(tmp_path / "cache"), str(module)])
+    assert status == 1, out
+    errors = [line for line in out.splitlines() if ": error:" in line]
+    bad_line = SNIPPET.splitlines().index("bad = scale(3, fcator=4)") + 1
+    assert len(errors) == 1 and '"fcator"' in errors[0] and f"snippet.py:{bad_line}:" in errors[0], out
