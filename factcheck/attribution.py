@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from factcheck.entities import TITLES, MentionKind, extract, name_key
 from factcheck.models import Source
+from factcheck.selection import boilerplate_reason
 
 __all__ = ["Attribution", "Attributions", "attribute", "same_speaker"]
 
@@ -51,7 +52,14 @@ _BETWEEN = r"(?:\b(?:has|have|had|also|already|later|previously|then|has\s+also|
 _BETWEEN += r"earlier|reportedly|repeatedly|publicly|separately|subsequently|further|"
 _BETWEEN += r"would|will|is|was|were|are|been|being|not|never|\w+ly)\s+)*"
 
-_PRONOUNS = {"he": "person", "she": "person", "they": "group", "we": "group", "i": "self"}
+_PRONOUNS = {
+    "he": "person",
+    "she": "person",
+    "they": "group",
+    "it": "body",
+    "we": "group",
+    "i": "self",
+}
 #: Lower-case noun phrases that name a speaker without a proper name.
 _GENERIC = re.compile(
     r"^(?:the|a|an|one|two|three|several|many|some)?\s*(?:[a-z]+\s+){0,2}"
@@ -138,7 +146,11 @@ _BODY_WORDS = frozenset(
         "motors university institute association union company bank fund office house "
         "commission government service network foundation administration airways airlines "
         "media press tv radio digital club league federation board agency embassy army "
-        "navy force forces guard reuters bbc cnn fox nbc abc cbs"
+        "navy force forces guard reuters bbc cnn fox nbc abc cbs war world day week year act "
+        "bill law accords agreement summit conference cup games olympics street road park "
+        "square bridge river museum hospital school church station airport palace hall "
+        "centre center island city county state republic kingdom sea ocean valley lake "
+        "east west north south middle"
     ).split()
 )
 _BODY_NOUN = re.compile(
@@ -184,6 +196,9 @@ class _Names:
                 if mention.kind is not MentionKind.name:
                     continue
                 text = re.sub(r"['’]s$", "", mention.text)
+                if re.search(r"\w-[a-z]", text):
+                    # "Los Angeles-born Johnson": a description, not a form of the name.
+                    text = text.split()[-1]
                 here.append(text)
                 self._remember_title(sentence_text, mention.start, text)
                 if not any(same_speaker(text, f) and len(f) >= len(text) for f in self.full):
@@ -221,7 +236,7 @@ def _noun_phrase_before(text: str, end: int) -> str:
     head = re.sub(rf"\s*{_BETWEEN}$", "", head + " ").rstrip()
     match = re.search(
         r"((?<![\w’'])(?:[A-Z][\w’'.\-]*|of|for|by|the|and|de|van|von|al)(?:\s+(?:[A-Z][\w’'.\-]*|of|for|by|"
-        r"the|and|de|van|von|al))*|\b[Hh]e|\b[Ss]he|\b[Tt]hey|\b[Ww]e|\bI|"
+        r"the|and|de|van|von|al))*|\b[Hh]e|\b[Ss]he|\b[Tt]hey|\b[Ww]e|\b[Ii]t|\bI|"
         r"\b(?:[Tt]he|[Aa]n?)\s+(?:[\w’'\-]+\s+){0,4}[\w\-]+)$",
         head,
     )
@@ -254,7 +269,9 @@ _CAPTIONED = re.compile(r"[”\"]\s*[:—–-]\s*(?P<who>[^.“”\"]{3,80})\.?\
 #: "Name, the assistant director of …, said" / "The startup, which …, said": the subject
 #: stands before an aside set off by commas.
 _APPOSITIVE = re.compile(
-    rf"(?P<who>(?:[A-Z][\w.'’\-]*|the|The|a|A|an|An)(?:\s+[\w.'’\-]+){{0,5}}),\s+"
+    rf"(?:^|(?<=[,:;“”\"]\s)|(?<=[“”\"]))"
+    rf"(?P<who>(?:The|A|An)\s+[\w.'’\-]+(?:\s+[\w.'’\-]+){{0,4}}|"
+    rf"[A-Z][\w.'’\-]*(?:\s+(?:[A-Z][\w.'’\-]*|of|de|dos|da|van|von|al|bin)){{0,4}}),\s+"
     rf"(?P<aside>(?:the\s+|a\s+|an\s+|who\s+|which\s+)?[^,“”\"]{{2,120}}),?\s+{_BETWEEN}"
     rf"(?:{_SAY_RE})\b"
 )
@@ -368,12 +385,16 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
             inside, open_quote = False, None
         quoted_run = quoted_run + 1 if inside else 0
         found: Attribution | None = None
-        for phrase, cue in _cues(_outside_quotes(text, inside)):
+        # Bylines, captions, handles and boilerplate name no speaker ("Story continues").
+        cues = [] if boilerplate_reason(text) is not None else _cues(_outside_quotes(text, inside))
+        for phrase, cue in cues:
             found = _resolve(
                 phrase, cue, sentence_id, names, last_person, last_named_person, last_body
             )
             if found is not None:
                 break
+        if found is None and not inside and _QUOTED.search(text):
+            found = _subject_of_quotation(text, sentence_id, names, last_person, last_body)
         if found is None and inside and open_quote is not None:
             found = Attribution(open_quote.speaker, open_quote.sentence_ids, "continued quotation")
         elif found is None and previous_text.rstrip().endswith(":") and _opens_quote(text):
@@ -389,7 +410,11 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
             result[sentence_id] = found
             if _person_like(found.speaker):
                 last_person = found
-            elif found.speaker[:1].isupper():
+            elif any(w[:1].isupper() for w in found.speaker.split()[1:]) or (
+                found.speaker.endswith("s") and not found.cue.startswith("pronoun")
+            ):
+                # A named body ("Lordstown Motors", "the Civil Aviation Authority") or a
+                # group ("The activists"): what a later "they" or "it" points back to.
                 last_body = found
             if _QUOTED.search(text):
                 last_quoted = (index, found)
@@ -408,6 +433,36 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
     return Attributions(by_sentence=result, names=tuple(names.full))
 
 
+_SUBJECT = re.compile(
+    r"^(?P<np>(?:The|An?)\s+(?:[\w\-]+\s+){0,2}?[\w\-]+|"
+    r"(?!(?:The|An?)\s)[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})"
+    r"\s+(?:also\s+|will\s+|has\s+|had\s+|would\s+|\w+ly\s+)*[a-z]+"
+)
+
+
+def _subject_of_quotation(
+    text: str,
+    sentence_id: str,
+    names: _Names,
+    last_person: Attribution | None,
+    last_body: Attribution | None,
+) -> Attribution | None:
+    """The subject of a sentence that quotes without a verb of saying ("The automaker will
+    recall 19 trucks to fix a “specific electrical issue”"): the quoted words are the
+    subject's, when the subject is someone the article names."""
+    match = _SUBJECT.match(text.lstrip())
+    if not match:
+        return None
+    phrase = match.group("np")
+    found = _resolve(phrase, "subject of a quotation", sentence_id, names, last_person, None, last_body)
+    if found is None:
+        return None
+    described = found.cue.startswith("description") or found.cue.startswith("title")
+    named = phrase[:1].isupper() and not re.search(r"\s[a-z]", phrase)
+    known = named and any(same_speaker(found.speaker, f) for f in names.full)
+    return found if known or described else None
+
+
 def _resolve(
     phrase: str,
     cue: str,
@@ -422,7 +477,7 @@ def _resolve(
         # "His comments", "Their statement": a noun, not a speaker.
         return None
     if lowered in _PRONOUNS:
-        if _PRONOUNS[lowered] == "group" and lowered == "they" and last_body is not None:
+        if lowered in ("they", "it") and last_body is not None:
             return Attribution(last_body.speaker, last_body.sentence_ids, f"pronoun ({cue})")
         if _PRONOUNS[lowered] != "person":
             return None
@@ -440,6 +495,10 @@ def _resolve(
     if proper:
         start = phrase.find(proper[0])
         name = _after_titles(re.sub(r"['’]s$", "", phrase[start:].strip()))
+        if last_person is not None and same_speaker(name, last_person.speaker):
+            # "Johnson said" right after Steve Johnson spoke: the article has two
+            # Johnsons, and the one speaking is the one it has been quoting.
+            return Attribution(last_person.speaker, (sentence_id,), cue)
         full = names.canonical(name)
         if not any(same_speaker(full, f) for f in names.full) and not _person_like(full):
             # A capitalised phrase the article does not otherwise use as a name: keep it

@@ -56,6 +56,32 @@ def model_alias(path: Path) -> str:
     return DEFAULT_ALIAS if path.name == DEFAULT_GGUF else path.stem
 
 
+def _without_extra_buffers() -> None:
+    """Load models without llama.cpp's "extra" buffer types.
+
+    On CPUs that report AMX, llama.cpp repacks weights into AMX tile buffers. Some virtual
+    machines report AMX but fault on it: the process dies with "Illegal instruction" on its
+    first decode (seen on this project's CI machines). A 135M-parameter model gains nothing
+    from repacking, and llama-cpp-python's server settings do not expose the switch, so
+    the default model parameters are wrapped once, for the embedded server this module
+    starts.
+    """
+    import llama_cpp.llama_cpp as lib
+
+    original = lib.llama_model_default_params
+    if getattr(original, "__factcheck_plain_buffers__", False):
+        return
+
+    def plain_buffers() -> Any:
+        params = original()
+        if hasattr(params, "use_extra_bufts"):
+            params.use_extra_bufts = False
+        return params
+
+    plain_buffers.__factcheck_plain_buffers__ = True  # type: ignore[attr-defined]
+    lib.llama_model_default_params = plain_buffers
+
+
 class _LocalServer:
     def __init__(self, path: Path) -> None:
         try:
@@ -66,6 +92,7 @@ class _LocalServer:
             raise ConfigurationError(
                 f"the embedded model needs llama-cpp-python with its server: {INSTALL_HINT} ({exc})"
             ) from exc
+        _without_extra_buffers()
         self.path = path
         self.alias = model_alias(path)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -24,7 +24,7 @@ from functools import lru_cache
 from factcheck.entities import MentionKind, extract, fold
 from factcheck.models import Source
 
-__all__ = ["SentenceScore", "junk_reason", "score_sentences"]
+__all__ = ["SentenceScore", "boilerplate_reason", "junk_reason", "score_sentences"]
 
 _WORD = re.compile(r"[\w'’]+")
 
@@ -32,7 +32,8 @@ _WORD = re.compile(r"[\w'’]+")
 _URL = re.compile(r"https?://|\bwww\.|\bt\.co/|pic\.twitter\.com|\b\w+\.(?:com|org|net|co\.uk)/\S")
 _HANDLE = re.compile(r"(?<![\w.])@\w{2,}")
 _EMBED_SIGNATURE = re.compile(
-    r"^[—–-]\s*.{0,80}\(@\w+\)|^[—–-]\s*\w[\w .]{0,40}\s+(?:January|February|March|April|May|"
+    r"^[—–-]\s*.{0,80}\(@\w+\)|[—–-]{1,2}\s*[^()\n]{1,60}\(@\w+\)\s*(?:January|February|March|"
+    r"April|May|June|July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}|^[—–-]\s*\w[\w .]{0,40}\s+(?:January|February|March|April|May|"
     r"June|July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}$"
 )
 _BYLINE = re.compile(
@@ -122,8 +123,9 @@ def _outside_quotes(text: str) -> str:
     return re.sub(r"“[^”]*”?|\"[^\"]*\"?|«[^»]*»?", " ", text)
 
 
-def junk_reason(text: str) -> str | None:
-    """Why ``text`` is never a claim, or None when it may be one."""
+def boilerplate_reason(text: str) -> str | None:
+    """Why ``text`` is page furniture (a link, handle, byline, caption, navigation, a
+    heading) rather than article prose, or None."""
     stripped = re.sub(r"^[\s—–-]+", "", text.strip())
     words = _WORD.findall(stripped)
     if _URL.search(stripped):
@@ -142,6 +144,16 @@ def junk_reason(text: str) -> str | None:
         return "a headline or heading in capitals"
     if _HEADING.search(stripped):
         return "a heading"
+    return None
+
+
+def junk_reason(text: str) -> str | None:
+    """Why ``text`` is never a claim, or None when it may be one."""
+    furniture = boilerplate_reason(text)
+    if furniture is not None:
+        return furniture
+    stripped = re.sub(r"^[\s—–-]+", "", text.strip())
+    words = _WORD.findall(stripped)
     if len(words) < 4:
         return "too short to state a fact"
     bare = _outside_quotes(stripped).strip()
@@ -149,9 +161,27 @@ def junk_reason(text: str) -> str | None:
         return "a question"
     if _rhetoric_only(stripped):
         return "rhetoric or opinion with nothing verifiable in it"
+    if _quoted_view(stripped):
+        return "a quoted view in the first person, with nothing verifiable in it"
     if _COMMENT.search(stripped) and len(words) < 15 and not _specific(stripped):
         return "comment with nothing verifiable in it"
     return None
+
+
+_QUOTATION = re.compile(r"“[^”]*”?|\"[^\"]*\"?|«[^»]*»?|(?<!\w)'[^']{12,}'(?!\w)")
+_FIRST_PERSON_QUOTED = re.compile(r"\b(?:I|I'm|I've|we|We|we're|We're|we've|We've|our|Our|my|My)\b")
+
+
+def _quoted_view(text: str) -> bool:
+    """A sentence that is mostly a quotation in the first person ("We are disappointed,"
+    she said) with no number, amount or date: the speaker's view of themselves, which
+    no record could confirm."""
+    folded = text.replace("’", "'")
+    quoted = "".join(_QUOTATION.findall(folded))
+    if len(quoted) < 0.5 * len(folded) or not _FIRST_PERSON_QUOTED.search(quoted):
+        return False
+    kinds = {m.kind for m in extract(text)}
+    return not kinds & {MentionKind.number, MentionKind.amount, MentionKind.percent, MentionKind.date}
 
 
 def _specific(text: str) -> bool:
@@ -192,16 +222,48 @@ class SentenceScore:
 
 def score_sentences(source: Source) -> dict[str, SentenceScore]:
     """Score every sentence of ``source`` (cached per text: grounding asks many times)."""
-    return _scores(tuple((s.id, s.text) for s in source.sentences))
+    return _scores(tuple((s.id, s.text) for s in source.sentences), _paragraphs(source))
+
+
+def _paragraphs(source: Source) -> tuple[int, ...]:
+    """The paragraph number of each sentence (paragraphs are the source's lines)."""
+    numbers = []
+    paragraph = 0
+    previous_end = 0
+    for sentence in source.sentences:
+        if "\n" in source.text[previous_end : sentence.start]:
+            paragraph += 1
+        numbers.append(paragraph)
+        previous_end = sentence.end
+    return tuple(numbers)
+
+
+def _caption_paragraphs(
+    sentences: tuple[tuple[str, str], ...], paragraphs: tuple[int, ...]
+) -> dict[int, str]:
+    """Paragraphs that are captions as a whole: those that hold a photo credit ("… cliff
+    top. (AP Photo/Rick Rycroft, File)"). (A line that stops without a full stop is often
+    a caption too, but as often a standfirst that states the story: not a rule.)"""
+    members: dict[int, list[str]] = {}
+    for (_, text), number in zip(sentences, paragraphs, strict=True):
+        members.setdefault(number, []).append(text)
+    found: dict[int, str] = {}
+    for number, texts in members.items():
+        if any(_CREDIT.search(t) for t in texts):
+            found[number] = "a photo caption"
+    return found
 
 
 @lru_cache(maxsize=64)
-def _scores(sentences: tuple[tuple[str, str], ...]) -> dict[str, SentenceScore]:
+def _scores(
+    sentences: tuple[tuple[str, str], ...], paragraphs: tuple[int, ...]
+) -> dict[str, SentenceScore]:
     bags = [_content(text) for _, text in sentences]
     document = Counter(w for bag in bags for w in set(bag))
     scores: dict[str, SentenceScore] = {}
+    captions = _caption_paragraphs(sentences, paragraphs)
     for index, ((sentence_id, text), bag) in enumerate(zip(sentences, bags, strict=True)):
-        junk = junk_reason(text)
+        junk = captions.get(paragraphs[index]) or junk_reason(text)
         if junk is not None:
             scores[sentence_id] = SentenceScore(sentence_id, 0.0, (), junk)
             continue

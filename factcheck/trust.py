@@ -260,8 +260,10 @@ def _with_context(
 def _claim_score(claim: Claim, scores: dict[str, SentenceScore]) -> float:
     cited = _scores_for(scores, claim.sentence_ids)
     base = max((s.score for s in cited), default=0.0)
+    # The model's own view moves a claim a little, never past the text's signals: a
+    # small model's labels are close to noise, a capable model's worth a nudge.
     if not claim.checkable or claim.type is ClaimType.opinion:
-        base *= 0.8
+        base *= 0.9
     if any(f.kind in UNGROUNDED for f in claim.flags) and claim.origin == "model":
         base *= 0.8
     return round(max(0.01, min(1.0, base)), 3)
@@ -297,8 +299,12 @@ def select_claims(
         cleaned = _attribute(cleaned, attributions, repair, item)
         if repair:
             contained = _self_contained(source, cleaned, attributions, scores, item)
-            if contained.sentence_ids != cleaned.sentence_ids and contained.speaker is None:
-                contained = _attribute(contained, attributions, repair, item)
+            if contained.sentence_ids != cleaned.sentence_ids:
+                # Context taken in from before: the speaker is the one its first
+                # sentence gives.
+                contained = _attribute(
+                    contained.model_copy(update={"speaker": None}), attributions, repair, item
+                )
             cleaned = contained
         kept.append(cleaned.model_copy(update={"score": _claim_score(cleaned, scores)}))
     kept = _without_covered(kept)
