@@ -100,4 +100,5 @@ def test_a_misspelt_keyword_is_a_type_error(tmp_path: Path) -> None:
     assert status == 1, out
     errors = [line for line in out.splitlines() if ": error:" in line]
     bad_line = SNIPPET.splitlines().index("bad = scale(3, fcator=4)") + 1
-    assert len(errors) == 1 and '"fcator"' in errors[0] and f"snippet.py:{bad_line}:" in errors[0], out
+    assert len(errors) == 1, out
+    assert '"fcator"' in errors[0] and f"snippet.py:{bad_line}:" in errors[0], out
