@@ -101,7 +101,7 @@ def notebook(root: Path) -> str:
 
     # Outside a kernel the widget cannot be shown, but it is built all the same: that is
     # what the extra promises (tqdm.auto picks this class inside Jupyter).
-    bar = notebook_tqdm(total=3, desc="articles", leave=False)
+    bar = notebook_tqdm(total=3, desc="articles", leave=False, display=False)
     bar.update(2)
     bar.refresh()  # updates are throttled (mininterval); the widget shows the count on refresh
     progress = [w for w in bar.container.children if isinstance(w, ipywidgets.FloatProgress)]
