@@ -158,15 +158,22 @@ _BODY_NOUN = re.compile(
     r"organisation|organization|airline|bank|retailer|maker|giant|regulator|insurer|"
     r"broadcaster|publisher|charity|campaign group|manufacturer|developer|operator)$"
 )
+_NAME_RUN = re.compile(
+    r"(?:[A-Z][\w.'’\-]*|by|of|the|and|for)(?:\s+(?:[A-Z][\w.'’\-]*|by|of|the|and|for))*"
+)
 _QUOTED = re.compile(r"[“”«»\"]")
 
 
 def _after_titles(name: str) -> str:
-    """"Israel's Prime Minister Benjamin Netanyahu" → "Benjamin Netanyahu": the words after
+    """ "Israel's Prime Minister Benjamin Netanyahu" → "Benjamin Netanyahu": the words after
     the last title are the name."""
     words = name.split()
     last = max(
-        (k for k, w in enumerate(words[:-1]) if name_key(w).strip("-") in TITLES or "-" in w and w.islower()),
+        (
+            k
+            for k, w in enumerate(words[:-1])
+            if name_key(w).strip("-") in TITLES or ("-" in w and w.islower())
+        ),
         default=-1,
     )
     return " ".join(words[last + 1 :]) if last >= 0 else name
@@ -176,7 +183,11 @@ def _person_like(name: str) -> bool:
     words = name.split()
     return (
         2 <= len(words) <= 4
-        and all(w[:1].isupper() for w in words if w.lower() not in ("de", "dos", "da", "van", "von", "al", "bin"))
+        and all(
+            w[:1].isupper()
+            for w in words
+            if w.lower() not in ("de", "dos", "da", "van", "von", "al", "bin")
+        )
         and not any(w.lower().strip(".,") in _BODY_WORDS for w in words)
         and not any(len(w) > 1 and w.isupper() for w in words)
     )
@@ -313,10 +324,12 @@ def _cues(text: str) -> list[tuple[str, str]]:
         found.append((captioned.group("who").strip(), "quotation captioned"))
     for m in _APPOSITIVE.finditer(text):
         who, aside = m.group("who").strip(), m.group("aside").strip()
-        if who[:1].islower() or who.split()[0] in ("The", "A", "An") or who.split()[-1].islower():
-            # "The group responsible, Led by Donkeys, wrote": the aside is the name.
-            if re.fullmatch(r"(?:[A-Z][\w.'’\-]*|by|of|the|and|for)(?:\s+(?:[A-Z][\w.'’\-]*|by|of|the|and|for))*", aside):
-                found.append((aside, "X, …, said"))
+        described = (
+            who[:1].islower() or who.split()[0] in ("The", "A", "An") or who.split()[-1].islower()
+        )
+        # "The group responsible, Led by Donkeys, wrote": the aside is the name.
+        if described and _NAME_RUN.fullmatch(aside):
+            found.append((aside, "X, …, said"))
         found.append((who, "X, …, said"))
     for m in _SUBJECT_VERB.finditer(text):
         phrase = _noun_phrase_before(text, m.start())
@@ -454,7 +467,9 @@ def _subject_of_quotation(
     if not match:
         return None
     phrase = match.group("np")
-    found = _resolve(phrase, "subject of a quotation", sentence_id, names, last_person, None, last_body)
+    found = _resolve(
+        phrase, "subject of a quotation", sentence_id, names, last_person, None, last_body
+    )
     if found is None:
         return None
     described = found.cue.startswith("description") or found.cue.startswith("title")
@@ -500,11 +515,11 @@ def _resolve(
             # Johnsons, and the one speaking is the one it has been quoting.
             return Attribution(last_person.speaker, (sentence_id,), cue)
         full = names.canonical(name)
-        if not any(same_speaker(full, f) for f in names.full) and not _person_like(full):
-            # A capitalised phrase the article does not otherwise use as a name: keep it
-            # only if it reads like one (no verb-like lower-case words inside).
-            if re.search(r"\s[a-z]{4,}\s", f" {name} ") and " of " not in f" {name} ":
-                return None
+        unknown = not any(same_speaker(full, f) for f in names.full) and not _person_like(full)
+        # A capitalised phrase the article does not otherwise use as a name: keep it only
+        # if it reads like one (no verb-like lower-case words inside).
+        if unknown and re.search(r"\s[a-z]{4,}\s", f" {name} ") and " of " not in f" {name} ":
+            return None
         return Attribution(full, (sentence_id,), cue)
     if _GENERIC.match(lowered):
         return Attribution(phrase, (sentence_id,), cue)

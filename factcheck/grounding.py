@@ -75,7 +75,7 @@ def _stems(text: str) -> set[str]:
 
 @lru_cache(maxsize=8192)
 def _stem(word: str) -> str:
-    return _STEMMER.stemWord(word)
+    return str(_STEMMER.stemWord(word))
 
 
 _ID_MARKUP = re.compile(r"\bS\d+\s*:")

@@ -99,7 +99,7 @@ class NotesOutput(BaseModel):
     headline: str = Field(
         min_length=1,
         max_length=HEADLINE_MAX,
-        json_schema_extra={"pattern": r'^[^\x00-\x1f"\\]{1,%d}$' % HEADLINE_MAX},
+        json_schema_extra={"pattern": rf'^[^\x00-\x1f"\\]{{1,{HEADLINE_MAX}}}$'},
     )
     notes: list[NoteOut] = Field(max_length=CLAIMS_HARD_MAX)
 

@@ -31,10 +31,13 @@ _WORD = re.compile(r"[\w'’]+")
 # Shapes of text that is never a claim. Each has a reason the reader is shown.
 _URL = re.compile(r"https?://|\bwww\.|\bt\.co/|pic\.twitter\.com|\b\w+\.(?:com|org|net|co\.uk)/\S")
 _HANDLE = re.compile(r"(?<![\w.])@\w{2,}")
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
 _EMBED_SIGNATURE = re.compile(
-    r"^[—–-]\s*.{0,80}\(@\w+\)|[—–-]{1,2}\s*[^()\n]{1,60}\(@\w+\)\s*(?:January|February|March|"
-    r"April|May|June|July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}|^[—–-]\s*\w[\w .]{0,40}\s+(?:January|February|March|April|May|"
-    r"June|July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}$"
+    rf"^[—–-]\s*.{{0,80}}\(@\w+\)|"
+    rf"[—–-]{{1,2}}\s*[^()\n]{{1,60}}\(@\w+\)\s*(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}|"
+    rf"^[—–-]\s*\w[\w .]{{0,40}}\s+(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}$"
 )
 _BYLINE = re.compile(
     r"^(?:by\s+[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’\-]+"
@@ -71,7 +74,9 @@ _NAVIGATION = re.compile(
 #: A line in capitals: a headline of another story, a section heading, a call to action.
 _SHOUTED = re.compile(r"^[^a-z]{12,}$")
 #: A heading in title case: every longer word capitalised, no full stop.
-_HEADING = re.compile(r"^(?:[A-Z0-9][\w'’\-]*|a|an|the|of|to|in|on|for|and|as|at|by)(?:\s+(?:[A-Z0-9][\w'’\-]*|a|an|the|of|to|in|on|for|and|as|at|by|is|are))+$")
+_HEADING = re.compile(
+    r"^(?:[A-Z0-9][\w'’\-]*|a|an|the|of|to|in|on|for|and|as|at|by)(?:\s+(?:[A-Z0-9][\w'’\-]*|a|an|the|of|to|in|on|for|and|as|at|by|is|are))+$"
+)
 #: Stance without content: what someone thinks should happen.
 _RHETORIC = re.compile(
     r"\b(?:need(?:s)? to|needed to|got to|have to|has to|should|must|ought to|"
@@ -165,6 +170,14 @@ def junk_reason(text: str) -> str | None:
         return "a quoted view in the first person, with nothing verifiable in it"
     if _COMMENT.search(stripped) and len(words) < 15 and not _specific(stripped):
         return "comment with nothing verifiable in it"
+    if (
+        len(words) <= 6
+        and not _EVENT.search(stripped)
+        and not _SAY.search(stripped)
+        and not ({m.kind for m in extract(stripped)} - {MentionKind.name})
+    ):
+        # "TikTok is in trouble.": a verdict in a handful of words, no event, no figure.
+        return "a remark too short to check"
     return None
 
 
@@ -181,7 +194,12 @@ def _quoted_view(text: str) -> bool:
     if len(quoted) < 0.5 * len(folded) or not _FIRST_PERSON_QUOTED.search(quoted):
         return False
     kinds = {m.kind for m in extract(text)}
-    return not kinds & {MentionKind.number, MentionKind.amount, MentionKind.percent, MentionKind.date}
+    return not kinds & {
+        MentionKind.number,
+        MentionKind.amount,
+        MentionKind.percent,
+        MentionKind.date,
+    }
 
 
 def _specific(text: str) -> bool:
@@ -300,9 +318,7 @@ def _scores(
         if _RHETORIC.search(text.replace("’", "'")):
             total -= 0.1
             signals.append("stance")
-        scores[sentence_id] = SentenceScore(
-            sentence_id, max(0.01, min(1.0, total)), tuple(signals)
-        )
+        scores[sentence_id] = SentenceScore(sentence_id, max(0.01, min(1.0, total)), tuple(signals))
     return scores
 
 

@@ -91,7 +91,7 @@ def _drop_junk(
     return claim.model_copy(update=update), None
 
 
-def pin_spans(source: Source, ids: Sequence[str]) -> list[object]:
+def pin_spans(source: Source, ids: Sequence[str]) -> list[Sentence]:
     found = [source.sentence(i) for i in ids]
     return [s for s in found if s is not None]
 
@@ -367,7 +367,7 @@ def choose_key_points(
         if not repair:
             chosen.append(point)
             continue
-        best = max(ids, key=lambda i: (scores[i].score if i in scores else 0.0))
+        best = max(ids, key=lambda i: scores[i].score if i in scores else 0.0)
         chosen.append(_source_point(source, best, attributions, point.flags))
         used.add(best)
         if len(chosen) >= MAX_KEY_POINTS:

@@ -41,7 +41,9 @@ def assert_pinned(report: Report) -> None:
         assert not set(claim.sentence_ids) & junk_ids(report)
         assert claim.statement.split()[0] not in {"He", "She", "His", "Her", "That", "They"}
     assert [c.rank for c in report.claims] == list(range(1, len(report.claims) + 1))
-    assert [c.score for c in report.claims] == sorted((c.score for c in report.claims), reverse=True)
+    assert [c.score for c in report.claims] == sorted(
+        (c.score for c in report.claims), reverse=True
+    )
     for point in report.key_points:
         assert set(point.sentence_ids) <= ids
     assert report.flags == [

@@ -30,9 +30,7 @@ def _report(text: str, max_claims: int | None = 12, who: dict[str, str] | None =
     source = make_source(text)
     chunk = Chunk(index=0, first=0, last=len(source.sentences) - 1, tokens=0)
     request = notes_request(source, chunk)
-    notes = [
-        NoteOut(id=i, type="other", check=True, who=(who or {}).get(i)) for i in request.ids
-    ]
+    notes = [NoteOut(id=i, type="other", check=True, who=(who or {}).get(i)) for i in request.ids]
     out = NotesOutput(headline="A coalition to end the war", notes=notes)
     return assemble_report(source, [out], None, usage=Usage(), model="m", max_claims=max_claims)
 
@@ -102,7 +100,10 @@ def test_speakers_come_from_the_text_with_the_fullest_name() -> None:
         ("“The plan works,” said Jane Smith, the mayor.", "Jane Smith"),
         ("Prices will rise, according to the Bank of England.", "the Bank of England"),
         ("Michael J. Driscoll, an FBI official, said the arrest was made.", "Michael J. Driscoll"),
-        ("“We are disappointed,” Watson's attorney, Lanny Breuer, told the Journal.", "Lanny Breuer"),
+        (
+            "“We are disappointed,” Watson's attorney, Lanny Breuer, told the Journal.",
+            "Lanny Breuer",
+        ),
     ],
 )
 def test_attribution_constructions(sentence: str, speaker: str) -> None:
