@@ -23,9 +23,16 @@ from factcheck.endpoint import Endpoint, resolve
 from factcheck.errors import FactcheckError, InputError
 from factcheck.llm import CallPolicy
 from factcheck.models import Report
-from factcheck.pipeline import CacheOption, open_cache, run_sync, summarise_source
+from factcheck.pipeline import (
+    CacheOption,
+    check_max_claims,
+    open_cache,
+    run_sync,
+    summarise_source,
+)
 from factcheck.progress import counted, progress_bar
 from factcheck.text import make_source
+from factcheck.trust import DEFAULT_MAX_CLAIMS
 
 if TYPE_CHECKING:
     from factcheck.cache import ResponseCache
@@ -52,6 +59,7 @@ async def _one(
     policy: CallPolicy | None,
     limit: asyncio.Semaphore,
     repair: bool,
+    max_claims: int | None,
 ) -> Result:
     try:
         source = make_source(text)
@@ -64,6 +72,7 @@ async def _one(
             limit=limit,
             repair=repair,
             progress=False,
+            max_claims=max_claims,
         )
     except FactcheckError as exc:
         logger.warning("article failed: %s", exc)
@@ -81,10 +90,12 @@ async def asummarise_many(
     policy: CallPolicy | None = None,
     repair: bool = True,
     progress: bool | None = None,
+    max_claims: int | None = DEFAULT_MAX_CLAIMS,
 ) -> list[Result]:
     """Summarise many articles (async). See :func:`summarise_many`."""
     if max_concurrency < 1:
         raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
+    check_max_claims(max_claims)
     items = list(texts)
     if not items:
         return []
@@ -107,6 +118,7 @@ async def asummarise_many(
                             policy=policy,
                             limit=limit,
                             repair=repair,
+                            max_claims=max_claims,
                         ),
                     )
                     for text in items
@@ -126,6 +138,7 @@ def summarise_many(
     policy: CallPolicy | None = None,
     repair: bool = True,
     progress: bool | None = None,
+    max_claims: int | None = DEFAULT_MAX_CLAIMS,
 ) -> list[Result]:
     """Summarise many articles; return one result per text, in order.
 
@@ -147,5 +160,6 @@ def summarise_many(
             policy=policy,
             repair=repair,
             progress=progress,
+            max_claims=max_claims,
         )
     )

@@ -52,10 +52,13 @@ __all__ = [
     "ModelRequest",
     "assemble_report",
     "asummarise",
+    "check_max_claims",
     "chunk_request",
+    "notes_request",
     "open_cache",
     "reduce_request",
     "run_sync",
+    "speaker_names",
     "summarise",
     "summarise_source",
 ]
@@ -234,7 +237,7 @@ async def asummarise(
     max_claims: int | None = DEFAULT_MAX_CLAIMS,
 ) -> Report:
     """Summarise an article into a :class:`Report` (async). See :func:`summarise`."""
-    _check_max_claims(max_claims)
+    check_max_claims(max_claims)
     if max_concurrency < 1:
         raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
     normalised = checked_text(article_text(text))
@@ -463,7 +466,7 @@ def _proposed_claims(
     return claims
 
 
-def _check_max_claims(max_claims: int | None) -> None:
+def check_max_claims(max_claims: int | None) -> None:
     if max_claims is not None and (
         isinstance(max_claims, bool) or not isinstance(max_claims, int) or max_claims < 1
     ):
