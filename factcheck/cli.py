@@ -141,6 +141,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     summarise.add_argument("input", help=INPUT_HELP)
     summarise.add_argument("--chunk-tokens", type=int, help="article tokens per model call")
+    summarise.add_argument(
+        "--max-claims",
+        type=_max_claims,
+        default=12,
+        metavar="N|all",
+        help="claims to return, best first (default 12; 'all' for every candidate)",
+    )
     _format_option(summarise, "summarise")
 
     verify = commands.add_parser(
@@ -291,6 +298,20 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _max_claims(value: str) -> int | None:
+    if value.lower() in ("all", "none"):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of at least 1 or 'all', got {value!r}"
+        )
+    return number
+
+
 def _report(loaded: _Input, args: argparse.Namespace) -> Report:
     if loaded.report is not None:
         return loaded.report
@@ -302,6 +323,7 @@ def _report(loaded: _Input, args: argparse.Namespace) -> Report:
         cache=not args.no_cache,
         chunk_tokens=getattr(args, "chunk_tokens", None),
         progress=False if args.no_progress else None,
+        max_claims=getattr(args, "max_claims", 12),
     )
 
 
