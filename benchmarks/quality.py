@@ -115,12 +115,15 @@ def any_finding(items: list[Item]) -> Array:
 
 
 def speed_on_long_article() -> tuple[int, float, float]:
-    """Words of a 1,000-word article (the seed article, then a SummEdits podcast
-    transcript, cut at 1,000 words), and seconds for check_summary on it with a 3-sentence
+    """Words of a 1,000-word article (the seed article, then SummEdits podcast
+    transcripts, cut at 1,000 words), and seconds for check_summary on it with a 3-sentence
     summary, rules only: the first call in the process (which loads the tokenizer
     vocabulary once) and the median of 5 more."""
     words = SEED_ARTICLE.read_text(encoding="utf-8").split()
-    words += load("SummEdits podcast")[0].doc.split()
+    for doc in dict.fromkeys(i.doc for i in load("SummEdits podcast")):
+        if len(words) >= 1000:
+            break
+        words += doc.split()
     article = " ".join(words[:1000])
     summary = (
         "Keir Starmer has called for a coalition of the willing to help end the war in "
