@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,7 +38,6 @@ from factcheck.schema import (
     notes_schema,
     output_schema,
 )
-from factcheck.selection import score_sentences
 from factcheck.text import SEGMENTATION_VERSION, checked_text, segment
 from factcheck.tokens import count_tokens
 from factcheck.trust import DEFAULT_MAX_CLAIMS, choose_key_points, select_claims
@@ -127,12 +127,15 @@ SPEAKER_NAMES_MAX = 40
 
 def notes_request(source: Source, chunk: Chunk) -> ModelRequest:
     """The call for one chunk on an endpoint that enforces the schema as a grammar: a
-    headline, and for each sentence that may be a claim its type, checkability and
-    speaker, chosen from the names the article uses (see :class:`NotesOutput`)."""
-    scores = score_sentences(source)
+    headline, and for each sentence its type, checkability and speaker, the speaker chosen
+    from the names the chunk uses (see :class:`NotesOutput`).
+
+    The request depends on the text alone, not on the library's selection rules: the
+    rules judge the answer afterwards, so a recorded answer stays valid when they change.
+    """
     sentences = source.sentences[chunk.first : chunk.last + 1]
-    ids = [s.id for s in sentences if scores[s.id].junk is None]
-    names = speaker_names(source)
+    ids = [s.id for s in sentences]
+    names = speaker_names(source, chunk)
     messages = [
         {"role": "system", "content": render("notes_system")},
         {
@@ -141,24 +144,30 @@ def notes_request(source: Source, chunk: Chunk) -> ModelRequest:
                 "notes_user",
                 sentences=_numbered(source, chunk),
                 names=", ".join(names) or "(none)",
-                ids=", ".join(ids) or "(none)",
+                ids=", ".join(ids),
             ),
         },
     ]
     return ModelRequest(messages=messages, schema=notes_schema(ids, names), ids=ids)
 
 
-def speaker_names(source: Source) -> list[str]:
-    """The names a grammar-bound model may choose as speakers: those the text itself gives
-    as speakers, then the other names of two or more words (people, bodies), never from
-    text that is never a claim (handles, links)."""
-    attributions = attribute(source)
-    scores = score_sentences(source)
-    clean = " ".join(s.text for s in source.sentences if scores[s.id].junk is None)
-    speakers = [a.speaker for a in attributions.by_sentence.values()]
-    others = [n for n in attributions.names if len(n.split()) >= 2 and n in clean]
-    names = [n for n in dict.fromkeys([*speakers, *others]) if 0 < len(n) <= 60]
-    return names[:SPEAKER_NAMES_MAX]
+#: Names no one speaks as: link debris ("…https", "Qc14PAI113pic"), a single word in -ing
+#: (a sentence-opening participle), a nationality.
+_NOT_A_SPEAKER = re.compile(
+    r"https?|\w*\d\w*\d\w*\d|^\w+ing$|^\w+(?:ian|ean|ish|ese|can)$", re.IGNORECASE
+)
+
+
+def speaker_names(source: Source, chunk: Chunk) -> list[str]:
+    """The names a grammar-bound model may choose as speakers: every name the chunk uses,
+    in the fullest form the article gives it, so that it cannot invent one."""
+    text = " ".join(s.text for s in source.sentences[chunk.first : chunk.last + 1])
+    found = [
+        n
+        for n in attribute(source).names
+        if 0 < len(n) <= 60 and n.split()[-1] in text and not _NOT_A_SPEAKER.search(n)
+    ]
+    return found[:SPEAKER_NAMES_MAX]
 
 
 ChunkAnswer = ChunkOutput | NotesOutput
