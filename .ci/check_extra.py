@@ -119,15 +119,18 @@ def ray(root: Path) -> str:
 
     from factcheck.ray_data import summarise_dataset
 
-    # No model in this venv: offline mode turns the model call into a CacheMissError,
-    # which the worker reports in its row; the empty article fails earlier, as InputError.
+    # No model in this venv: an OpenAI-compatible address that is never contacted, and
+    # offline mode, which turns the model call into a CacheMissError that the worker
+    # reports in its row; the empty article fails earlier, as InputError.
     os.environ["FACTCHECK_OFFLINE"] = "1"
     os.environ["FACTCHECK_CACHE_DIR"] = tempfile.mkdtemp()
     ray_module.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
     try:
         article = (root / "tests" / "data" / "bird_flu.txt").read_text(encoding="utf-8")
         dataset = ray_module.data.from_items([{"text": article}, {"text": "   "}])
-        rows = summarise_dataset(dataset, batch_size=2).take_all()
+        rows = summarise_dataset(
+            dataset, base_url="http://127.0.0.1:9/v1", model="any-model", batch_size=2
+        ).take_all()
     finally:
         ray_module.shutdown()
     kinds = sorted(str(row["error_type"]) for row in rows)
