@@ -163,6 +163,7 @@ def test_footer_shows_the_estimated_cost_only_when_priced() -> None:
     match = re.search(r"≈ ([0-9.e-]+) EUR", priced)
     assert match and float(match.group(1)) == pytest.approx(expected, rel=1e-3)
     assert usage_line(usage, price).endswith(f"≈ {expected:.4g} EUR")
+    assert report.to_markdown(price=price) == report_to_markdown(report, price=price)
 
 
 def test_nothing_repaired_says_so() -> None:
