@@ -72,7 +72,7 @@ _NAVIGATION = re.compile(
     re.IGNORECASE,
 )
 #: A line in capitals: a headline of another story, a section heading, a call to action.
-_SHOUTED = re.compile(r"^[^a-z]{12,}$")
+_SHOUTED = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){6})[^a-z]{12,}$")
 #: A heading in title case: every longer word capitalised, no full stop.
 _HEADING = re.compile(
     r"^(?:[A-Z0-9][\w'’\-]*|a|an|the|of|to|in|on|for|and|as|at|by)(?:\s+(?:[A-Z0-9][\w'’\-]*|a|an|the|of|to|in|on|for|and|as|at|by|is|are))+$"
@@ -86,6 +86,7 @@ _RHETORIC = re.compile(
     r"proud|saddened|devastated|excited|encouraged|heartbroken))\b",
     re.IGNORECASE,
 )
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|My|us)\b")
 #: Comment that opens with a connective and names nothing ("But questions remain.").
 _COMMENT = re.compile(r"^(?:and|but|or|so|now|yet|still|still,|here'?s)\b", re.IGNORECASE)
@@ -159,7 +160,9 @@ def junk_reason(text: str) -> str | None:
         return furniture
     stripped = re.sub(r"^[\s—–-]+", "", text.strip())
     words = _WORD.findall(stripped)
-    if len(words) < 4:
+    # Scripts written without spaces (Chinese, Japanese) have no words to count.
+    spaced = not _UNSPACED.search(stripped)
+    if (spaced and len(words) < 4) or (not spaced and len(stripped) < 6):
         return "too short to state a fact"
     bare = _outside_quotes(stripped).strip()
     if stripped.endswith("?") and (not bare or bare.endswith("?")):
@@ -171,7 +174,8 @@ def junk_reason(text: str) -> str | None:
     if _COMMENT.search(stripped) and len(words) < 15 and not _specific(stripped):
         return "comment with nothing verifiable in it"
     if (
-        len(words) <= 6
+        spaced
+        and len(words) <= 6
         and not _EVENT.search(stripped)
         and not _SAY.search(stripped)
         and not ({m.kind for m in extract(stripped)} - {MentionKind.name})
@@ -185,6 +189,13 @@ _QUOTATION = re.compile(r"“[^”]*”?|\"[^\"]*\"?|«[^»]*»?|(?<!\w)'[^']{12
 _FIRST_PERSON_QUOTED = re.compile(r"\b(?:I|I'm|I've|we|We|we're|We're|we've|We've|our|Our|my|My)\b")
 
 
+_COMMITMENT = re.compile(
+    r"\b(?:will|won't|shall|plan|plans|planning|pledge|pledged|promise|promised|intend|"
+    r"going to|have agreed|'ve agreed|decided|signed|approved|launched|cut|raised)\b",
+    re.IGNORECASE,
+)
+
+
 def _quoted_view(text: str) -> bool:
     """A sentence that is mostly a quotation in the first person ("We are disappointed,"
     she said) with no number, amount or date: the speaker's view of themselves, which
@@ -192,6 +203,9 @@ def _quoted_view(text: str) -> bool:
     folded = text.replace("’", "'")
     quoted = "".join(_QUOTATION.findall(folded))
     if len(quoted) < 0.5 * len(folded) or not _FIRST_PERSON_QUOTED.search(quoted):
+        return False
+    if _COMMITMENT.search(quoted):
+        # "We will not raise taxes this year": a pledge, which events can check.
         return False
     kinds = {m.kind for m in extract(text)}
     return not kinds & {

@@ -59,6 +59,9 @@ def test_text_that_is_never_a_claim_is_recognised(text: str, reason: str) -> Non
         "The draft guidance says companies should label plant-based milk by its nutrients.",
         "Profit for the fourth quarter was $1.5bn, a fall of 70%.",
         "“We now have three commercial vaccine products,” Bancel said.",
+        "“We will not raise taxes this year.”",
+        "东京电力公司周一宣布，将在明年春季重启两座核反应堆。",
+        "أعلنت وزارة الصحة يوم الاثنين عن افتتاح ثلاثة مستشفيات جديدة في القاهرة.",
     ],
 )
 def test_facts_are_not_mistaken_for_junk(text: str) -> None:
