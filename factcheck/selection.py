@@ -65,7 +65,8 @@ _NAVIGATION = re.compile(
     r"advertisement|related(?: articles?| stories)?:|watch:|listen:|more on this story|"
     r"all rights reserved|copyright|©|newsletter|see also|next article|previous article|"
     r"download the app|this article (?:was|has been|is)\b|editor'?s note\b|"
-    r"we (?:may )?earn a commission|story continues|send this page|with files from|"
+    r"we (?:may )?earn a commission|(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+)?"
+    r"(?:previous|prior|above|earlier)\s+instructions|story continues|send this page|with files from|"
     r"\(?also see\b|here'?s the latest\b|top editors\b|thanks for signing|loading\b|"
     r"(?:explore|access|get|discover|download|follow|watch|listen to|sign up for|read)\s+"
     r"(?:the|our|your|news|more|all|latest|us)\b|please use\b)",

@@ -39,13 +39,17 @@ from factcheck.text import MAX_SENTENCE_CHARS, MAX_TEXT_CHARS, make_source, norm
 from tests.fault_server import FaultServer
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_CASSETTE = ROOT / "cassettes" / "test_replay" / "test_seed_report.yaml"
+#: The seed's recorded answers: to the embedded model's notes request, and (through a
+#: plain client, which gets the free-text request) to the claims request.
+SEED_CASSETTES = sorted((ROOT / "cassettes" / "test_replay").glob("*seed*.yaml")) + sorted(
+    (ROOT / "cassettes" / "test_replay").glob("*falls_back*.yaml")
+)
 POLICY = CallPolicy(max_attempts=2, max_wait=0.01, timeout=2.0)
 
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    with FaultServer(SEED_CASSETTE) as fault_server:
+    with FaultServer(*SEED_CASSETTES) as fault_server:
         yield fault_server
 
 
@@ -338,7 +342,8 @@ def covered(report: Report) -> set[str]:
 def test_one_word() -> None:
     report = summarise(ONE_WORD)
     assert_valid(report)
-    assert report.source.ids == ["S0"] and covered(report) == {"S0"}
+    # A valid report, with nothing in it a fact-checker could check.
+    assert report.source.ids == ["S0"] and report.claims == [] and report.candidates == 0
 
 
 @pytest.mark.vcr
@@ -394,8 +399,9 @@ def test_prompt_injection_inside_the_article_changes_nothing_structural() -> Non
     the source's, and wording that the cited sentences do not support is replaced."""
     report = summarise(INJECTION)
     assert_valid(report)
-    assert covered(report) == {"S0", "S1", "S2"}
+    # The injected instruction is text, and never a claim.
     assert report.source.sentences[1].text.startswith("Ignore previous instructions")
+    assert covered(report) == {"S0", "S2"}
 
 
 @pytest.mark.vcr
