@@ -40,7 +40,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,15 +164,23 @@ async def run_article(
 
 
 async def run_all(
-    articles: Sequence[Article], *, mode: str, options: dict[str, Any], folder: Path
+    articles: Sequence[Article],
+    *,
+    mode: str,
+    options: dict[str, Any],
+    folder: Path,
+    recorded: Collection[str] = (),
 ) -> list[Outcome]:
     outcomes = []
     for i, article in enumerate(articles, 1):
         print(f"[{i}/{len(articles)}] {article.name} ...", file=sys.stderr, flush=True)
         outcome = await run_article(article, mode=mode, options=options, folder=folder)
-        if outcome.error:
-            print(f"    {outcome.error}: {outcome.message}", file=sys.stderr, flush=True)
+        status = f"{outcome.error}: {outcome.message}" if outcome.error else "ok"
+        print(f"    {status} ({outcome.seconds:.0f} s)", file=sys.stderr, flush=True)
         outcomes.append(outcome)
+        if article.name in recorded:
+            # Saved as each article ends, so that an interrupted recording keeps its times.
+            _save_timings(folder, [outcome], recorded)
     return outcomes
 
 
@@ -300,7 +308,7 @@ def _load_timings(folder: Path) -> dict[str, float]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def _save_timings(folder: Path, outcomes: Sequence[Outcome], recorded: set[str]) -> None:
+def _save_timings(folder: Path, outcomes: Sequence[Outcome], recorded: Collection[str]) -> None:
     """Keep the wall time of each article recorded in this run (replayed ones took none)."""
     timings = _load_timings(folder)
     timings.update(
@@ -343,6 +351,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
     parser.add_argument(
+        "--articles",
+        default=None,
+        metavar="NAME,…",
+        help="only these articles (dev-00 … dev-14, seed, xsum-<doc_id>)",
+    )
+    parser.add_argument(
         "--robustness",
         action="store_true",
         help="also the first 40 XSumFaith articles; count failures by error type",
@@ -350,7 +364,26 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     parser.add_argument("--recordings", type=Path, default=RECORDINGS, help=argparse.SUPPRESS)
     parser.add_argument("--model", default=None, help="as summarise(model=...)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="per-request timeout (default: CallPolicy's); on a loaded CPU the embedded "
+        "model can need longer, and a timed-out request is retried from the start",
+    )
     return parser.parse_args(argv)
+
+
+def _policy_with_timeout(seconds: float) -> Any:
+    """summarise()'s own call policy with another timeout. The timeout is not part of the
+    request, so recordings made with it replay without it."""
+    import dataclasses
+
+    from factcheck.llm import CallPolicy
+    from factcheck.pipeline import MAX_TOKENS
+
+    return dataclasses.replace(CallPolicy(max_tokens=MAX_TOKENS["local"]), timeout=seconds)
 
 
 def _default_max_claims() -> object:
@@ -384,10 +417,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DataError as exc:
         print(f"data: {exc}", file=sys.stderr)
         return 2
+    if args.articles:
+        wanted = {name.strip() for name in args.articles.split(",")}
+        unknown = wanted - {a.name for a in articles}
+        if unknown:
+            print(f"no such article: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+        articles = [a for a in articles if a.name in wanted]
     if args.limit is not None:
         articles = articles[: args.limit]
 
     options: dict[str, Any] = {"model": args.model}
+    if args.timeout is not None:
+        options["policy"] = _policy_with_timeout(args.timeout)
     if "max_claims" in vars(args):
         if "max_claims" not in inspect.signature(asummarise).parameters:
             print("this version of summarise() has no max_claims option", file=sys.stderr)
@@ -402,10 +444,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     replaying = _embedded_replay() if mode == "replay" else nullcontext()
     with replaying:
         outcomes = asyncio.run(
-            run_all(articles, mode=mode, options=options, folder=args.recordings)
+            run_all(
+                articles,
+                mode=mode,
+                options=options,
+                folder=args.recordings,
+                recorded=recorded if mode.startswith("record") else (),
+            )
         )
-    if mode.startswith("record"):
-        _save_timings(args.recordings, outcomes, recorded)
 
     print_tables(
         outcomes,

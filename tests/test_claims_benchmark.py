@@ -221,14 +221,22 @@ def test_best_sentences_take_the_most_important_facts_first() -> None:
 def test_benchmark_replays_one_article_from_its_recording(
     labelled: list[Article], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    recording = bench.RECORDINGS / f"{labelled[0].name}.yaml"
-    if not recording.is_file():
-        pytest.skip(f"{recording} not recorded")
-    assert bench.main(["--replay", "--limit", "1"]) == 0
+    recorded = [a.name for a in labelled if (bench.RECORDINGS / f"{a.name}.yaml").is_file()]
+    if not recorded:
+        pytest.skip(f"nothing recorded in {bench.RECORDINGS}")
+    name = recorded[0]
+    assert bench.main(["--replay", "--articles", name]) == 0
     out = capsys.readouterr().out
-    (row,) = [line for line in out.splitlines() if line.startswith(f"| {labelled[0].name} ")]
+    (row,) = [line for line in out.splitlines() if line.startswith(f"| {name} ")]
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[-1] == "", f"the recorded article failed: {cells[-1]}"
+    assert cells[-1] == "", f"the recorded article failed in replay: {cells[-1]}"
     assert int(cells[2]) >= 1  # claims returned
     assert int(cells[8].replace(",", "")) > 0  # output tokens come from the recording
     assert "first 12 sentences" in out and "best 12 sentences" in out
+
+
+def test_an_unknown_article_name_is_a_clear_error(
+    labelled: list[Article], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bench.main(["--replay", "--articles", "dev-99"]) == 2
+    assert "no such article: dev-99" in capsys.readouterr().err
