@@ -10,7 +10,9 @@ from factcheck.schema import (
     IDS_MAX,
     TEXT_MAX,
     ChunkOutput,
+    NotesOutput,
     ReduceOutput,
+    notes_schema,
     output_schema,
     strict_schema,
 )
@@ -94,3 +96,24 @@ def test_validation_rejects_unknown_type_and_extra_fields() -> None:
         )
     with pytest.raises(ValidationError):
         ChunkOutput.model_validate({"headline": "h", "points": [], "claims": [], "extra": 1})
+
+
+def test_notes_schema_fixes_one_note_per_sentence_and_speakers_to_the_articles_names() -> None:
+    schema = notes_schema(IDS, ["Keir Starmer", "Donald Trump"])
+    notes = schema["properties"]["notes"]
+    assert [n["properties"]["id"]["const"] for n in notes["prefixItems"]] == IDS
+    assert notes["minItems"] == notes["maxItems"] == len(IDS)
+    who = notes["prefixItems"][0]["properties"]["who"]["anyOf"]
+    assert {"type": "string", "enum": ["Keir Starmer", "Donald Trump"]} in who
+    assert {"type": "null"} in who
+    # No names in the article: the only speaker the model can choose is none.
+    assert notes_schema(IDS, [])["properties"]["notes"]["prefixItems"][0]["properties"]["who"] == {
+        "type": "null"
+    }
+    assert LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False) is not None
+
+
+def test_notes_validate_only_the_chunks_ids() -> None:
+    note = {"id": "S9", "type": "event", "check": True, "who": None}
+    with pytest.raises(ValidationError):
+        NotesOutput.model_validate({"headline": "h", "notes": [note]}, context={"ids": set(IDS)})
