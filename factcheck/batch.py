@@ -70,6 +70,16 @@ from factcheck.tokens import count_tokens
 if TYPE_CHECKING:
     from factcheck.endpoint import AnyClient
 
+__all__ = [
+    "URL",
+    "BatchArticle",
+    "BatchJob",
+    "ErrorKind",
+    "LineError",
+    "prepare",
+    "run",
+]
+
 logger = logging.getLogger(__name__)
 
 URL = "/v1/chat/completions"

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_OPENAI_MODEL",
-    "AnyClient",
     "Endpoint",
     "Kind",
     "Mode",

@@ -15,6 +15,13 @@ from urllib.parse import urlsplit
 from factcheck.errors import InputError
 from factcheck.inputs import article_text
 
+__all__ = [
+    "MAX_BYTES",
+    "TIMEOUT",
+    "fetch_article",
+    "is_url",
+]
+
 #: Larger pages are refused rather than read into memory: no news article comes close.
 MAX_BYTES = 10 * 1024 * 1024
 TIMEOUT = 30.0

@@ -15,6 +15,14 @@ from pathlib import Path
 from factcheck.errors import ConfigurationError, InputError
 from factcheck.text import decode
 
+__all__ = [
+    "HTML_INSTALL_HINT",
+    "article_text",
+    "html_to_text",
+    "looks_like_html",
+    "read_article",
+]
+
 HTML_INSTALL_HINT = 'pip install "factcheck[html]"'
 
 # The first tag of a page or fragment; comments and a doctype may come first. Only tags

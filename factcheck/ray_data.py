@@ -28,6 +28,11 @@ from typing import Any
 
 from factcheck.errors import ConfigurationError, FactcheckError, InputError
 
+__all__ = [
+    "summarise_batch",
+    "summarise_dataset",
+]
+
 
 def _client(base_url: str | None, api_key_env: str) -> Any:
     if base_url is None:

@@ -31,6 +31,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+__all__ = [
+    "OPENAI_URL",
+    "EndpointSpec",
+    "Kind",
+    "Settings",
+    "current",
+    "environment_variable",
+    "using",
+]
+
 Kind = Literal["local", "openai", "compatible"]
 
 OPENAI_URL = "https://api.openai.com/v1"

@@ -48,6 +48,23 @@ import pytest
 
 from factcheck.settings import EndpointSpec, Settings, current, using
 
+__all__ = [
+    "REPLAY_KEY",
+    "REPLAY_URL",
+    "SECRET_HEADERS",
+    "Replay",
+    "cassette",
+    "embedded_spec",
+    "endpoint_file",
+    "environment_spec",
+    "factcheck_embedded",
+    "factcheck_replay",
+    "offline",
+    "recording_config",
+    "scrub_response",
+    "vcr_config",
+]
+
 #: Headers that may carry a credential or an account identifier (lower case).
 SECRET_HEADERS = (
     "authorization",

@@ -60,6 +60,34 @@ def test_every_exported_name_resolves_to_its_module_and_is_public_there(name: st
     assert name in public, f"{name} is exported by factcheck but not in {module.__name__}.__all__"
 
 
+#: Modules users import by name (the README shows each): they state their surface too.
+PUBLIC_MODULES = [
+    "factcheck.batch",
+    "factcheck.display",
+    "factcheck.endpoint",
+    "factcheck.export",
+    "factcheck.fetch",
+    "factcheck.inputs",
+    "factcheck.ray_data",
+    "factcheck.render_markdown",
+    "factcheck.render_summary",
+    "factcheck.settings",
+    "factcheck.testing",
+    "factcheck.twins",
+    *sorted(set(factcheck._LAZY.values())),
+]
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_public_modules_state_their_names(name: str) -> None:
+    module = importlib.import_module(name)
+    public = getattr(module, "__all__", None)
+    assert public is not None, f"{name} has no __all__"
+    missing = [n for n in public if not hasattr(module, n)]
+    assert not missing, f"{name}.__all__ names what it does not define: {missing}"
+    assert len(public) == len(set(public)), f"{name}.__all__ lists a name twice"
+
+
 def test_unknown_names_raise_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'summarize_everything'"):
         _ = factcheck.summarize_everything  # type: ignore[attr-defined]
