@@ -1,4 +1,5 @@
-"""summarise: source → chunk plan → one call per chunk → merge → (reduce) → grounding → Report."""
+"""summarise: source → chunk plan → one call per chunk → merge → (reduce) → grounding →
+trust layer → Report."""
 
 from __future__ import annotations
 
