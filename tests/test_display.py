@@ -135,7 +135,8 @@ def test_report_view_has_every_claim_row_and_highlights_every_cited_sentence(
             assert len(folded[0].find("span", "fc-flag")) == len(flags.find("span", "fc-flag"))
         (kind,) = row.find("td", "fc-type")
         assert kind.text == claim.type.value
-        cited = [a.attrs["href"] for a in row.find("a", "fc-cite")]
+        (cites,) = row.find("td", "fc-cites")
+        cited = [a.attrs["href"] for a in cites.find("a", "fc-cite")]
         assert cited == [f"#{uid}-{sid}" for sid in claim.sentence_ids]
         chips = row.find("span", "fc-flag")
         assert {c.attrs["data-flag"] for c in chips} == {f.kind.value for f in claim.flags}
@@ -315,6 +316,10 @@ def test_report_view_shows_rank_score_speaker_and_priced_cost() -> None:
     report = _ranked_report()
     tree = Tree(report_html(report, price=Price(input=0.5, output=2.0)))
     (row,) = tree.root.find("tr", "fc-claim")
+    (speaker,) = row.find("td", "fc-speaker")
+    (link,) = speaker.find("a", "fc-cite")
+    assert speaker.text.startswith("Ann Lee") and link.attrs["href"][1:] in tree.ids
+    assert link.attrs["href"].endswith("-S1")  # the sentence that names her
     (score,) = row.find("td", "fc-score")
     assert score.attrs["data-rank"] == "1" and score.text == "0.87"
     assert "rank 1" in score.find("span")[0].attrs["title"]
