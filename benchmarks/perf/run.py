@@ -195,6 +195,20 @@ def main(argv: list[str] | None = None) -> int:
             for row in (concurrent, sequential):
                 row.note += " (assembly replaced: see the scaling table)"
 
+        # The seed's cached re-run on the same (simulated) endpoint: the real-model rows
+        # time it again on the real model when they run.
+        seed_cache = ResponseCache(tmp / "seed-simulated.sqlite3")
+        run_ours(seed, url=url, model=model, cache=seed_cache, max_concurrency=4)
+        reruns = [
+            run_ours(seed, url=url, model=model, cache=seed_cache, max_concurrency=4)
+            for _ in range(max(args.repeats, 5))
+        ]
+        facts["cached_seed_simulated"] = {
+            "calls": max(r.usage.calls for r, _ in reruns),
+            "wall_s": min(w for _, w in reruns),
+            "first_s": reruns[0][1],
+        }
+
         if not args.no_peers:
             log("long document: peers on the simulated endpoint ...")
             rows.append(
@@ -356,6 +370,16 @@ def make_targets(
                 f"{seed_cached['calls']} calls, {1000 * seed_cached['wall_s']:.1f} ms "
                 f"(first re-run {1000 * seed_cached['first_s']:.1f} ms)",
                 seed_cached["calls"] == 0 and seed_cached["wall_s"] < 0.05,
+            )
+        )
+    simulated = facts.get("cached_seed_simulated")
+    if simulated:
+        targets.append(
+            Target(
+                "cached re-run: 0 calls in < 50 ms (seed, simulated endpoint)",
+                f"{simulated['calls']} calls, {1000 * simulated['wall_s']:.1f} ms "
+                f"(first re-run {1000 * simulated['first_s']:.1f} ms)",
+                simulated["calls"] == 0 and simulated["wall_s"] < 0.05,
             )
         )
     by_size = {r["size"]: r for r in facts["scaling"]}
