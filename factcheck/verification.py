@@ -16,7 +16,7 @@ import inspect
 import itertools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from factcheck.crosscheck import CONTRADICT_OVERLAP, NAME_MISMATCH, CrossCheck, cross_check
@@ -423,37 +423,16 @@ def rule_decision(claim: str, candidates: list[EvidencePassage]) -> Decision:
 def _model_decision(
     claim: str, label: VerdictLabel, cited: list[EvidencePassage], candidates: list[EvidencePassage]
 ) -> Decision:
-    """Cross-check the model's label against the sentences it cites (see
-    :mod:`factcheck.crosscheck`): overrule what the evidence does not bear out."""
+    """The model's label, cross-checked (see :mod:`factcheck.crosscheck`). What the rules
+    find in the candidates stands whatever the model said; where they find nothing, the
+    model's label must survive the checks against the sentences it cites."""
     said = label.value
-    entailing = _entailing(claim, cited) or _entailing(claim, candidates)
-    found = cross_check(claim, [p.text for p in cited]) if cited else None
+    rules = rule_decision(claim, candidates)
+    if rules.label is not VerdictLabel.not_enough_info:
+        return _over_rules(claim, label, cited, rules)
     if label is VerdictLabel.not_enough_info:
-        rules = rule_decision(claim, candidates)
-        if rules.label is VerdictLabel.not_enough_info:
-            return rules
-        return Decision(
-            rules.label,
-            rules.basis,
-            rules.reason,
-            rules.evidence,
-            f"the model answered not_enough_info, but {rules.reason}",
-        )
-    if found is None and entailing is not None:
-        # Cited nothing, but a candidate states the claim: the label rests on that.
-        group, entails = entailing
-        if label is VerdictLabel.supported:
-            return Decision(
-                VerdictLabel.supported, "entailed_model_agrees", entails.reason(), group
-            )
-        return Decision(
-            VerdictLabel.supported,
-            "entailed_over_contradicted",
-            entails.reason(),
-            group,
-            f"the model answered contradicted, but {entails.reason()}",
-        )
-    if found is None:
+        return rules
+    if not cited:
         return Decision(
             VerdictLabel.not_enough_info,
             "none",
@@ -461,7 +440,8 @@ def _model_decision(
             [],
             f"the model answered {said} but cited no evidence sentence",
         )
-    if found.overlap < MIN_OVERLAP and entailing is None:
+    found = cross_check(claim, [p.text for p in cited])
+    if found.overlap < MIN_OVERLAP:
         return Decision(
             VerdictLabel.not_enough_info,
             "none",
@@ -471,48 +451,23 @@ def _model_decision(
             f"{found.overlap:.0%} of the claim's content words",
         )
     if label is VerdictLabel.contradicted:
-        if entailing is not None:
-            group, entails = entailing
-            if found.mismatches and group != cited:
-                return Decision(
-                    VerdictLabel.not_enough_info,
-                    "none",
-                    "",
-                    cited + group,
-                    "the evidence disagrees with itself: some sentences state the claim, "
-                    f"the cited ones differ ({found.mismatches[0]})",
-                )
-            return Decision(
-                VerdictLabel.supported,
-                "entailed_over_contradicted",
-                entails.reason(),
-                group,
-                "the model answered contradicted, but "
-                + entails.reason()
-                + " and differs in no number, date, name or negation",
-            )
-        if not found.mismatches:
-            return Decision(
-                VerdictLabel.not_enough_info,
-                "none",
-                "",
-                cited,
-                "the model answered contradicted, but the cited sentences differ from the "
-                "claim in no number, amount, percentage, date, name or negation",
-            )
-        rules = rule_decision(claim, cited)
-        if rules.label is VerdictLabel.contradicted:
-            return rules
         concrete = _concrete(found)
         if concrete:
             return Decision(
                 VerdictLabel.contradicted, "model_contradicted", "; ".join(concrete), cited
             )
-        return Decision(VerdictLabel.contradicted, "model_contradicted_name", found.reason(), cited)
-    # supported
-    if entailing is not None:
-        group, entails = entailing
-        return Decision(VerdictLabel.supported, "entailed_model_agrees", entails.reason(), group)
+        if found.mismatches:
+            return Decision(
+                VerdictLabel.contradicted, "model_contradicted_name", found.reason(), cited
+            )
+        return Decision(
+            VerdictLabel.not_enough_info,
+            "none",
+            "",
+            cited,
+            "the model answered contradicted, but the cited sentences differ from the "
+            "claim in no number, amount, percentage, date, name or negation",
+        )
     if found.mismatches:
         return Decision(
             VerdictLabel.not_enough_info,
@@ -531,6 +486,38 @@ def _model_decision(
             + ", ".join(repr(m) for m in found.missing[:4]),
         )
     return Decision(VerdictLabel.supported, "model_supported", found.reason(), cited)
+
+
+def _over_rules(
+    claim: str, label: VerdictLabel, cited: list[EvidencePassage], rules: Decision
+) -> Decision:
+    """The rules' label, with the model's answer noted: where they agree the basis says so;
+    where the model said otherwise, the safeguard says why the rules' label stands."""
+    if rules.label is VerdictLabel.contradicted:
+        if label is VerdictLabel.contradicted:
+            return rules
+        return replace(rules, safeguard=f"the model answered {label.value}, but {rules.reason}")
+    if label is VerdictLabel.supported:
+        return replace(rules, basis="entailed_model_agrees")
+    if label is VerdictLabel.not_enough_info:
+        return replace(rules, safeguard=f"the model answered not_enough_info, but {rules.reason}")
+    found = cross_check(claim, [p.text for p in cited]) if cited else None
+    concrete = _concrete(found) if found else []
+    if concrete and not any(p in rules.evidence for p in cited):
+        return Decision(
+            VerdictLabel.not_enough_info,
+            "none",
+            "",
+            cited + rules.evidence,
+            "the evidence disagrees with itself: some sentences state the claim, "
+            f"the cited ones differ ({concrete[0]})",
+        )
+    return replace(
+        rules,
+        basis="entailed_over_contradicted",
+        safeguard=f"the model answered contradicted, but {rules.reason} and differs in no "
+        "number, date, name or negation",
+    )
 
 
 def mentions_claim(rationale: str, claim: str, evidence: list[EvidencePassage]) -> bool:

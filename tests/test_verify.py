@@ -311,16 +311,21 @@ def test_contradicted_needs_a_concrete_mismatch_and_names_it() -> None:
 
 def test_supported_needs_the_claims_checkable_parts_in_the_evidence() -> None:
     shown = {"E0": STATS}
+    year = Claim(statement="Inflation rose to 9% in 2021.", sentence_ids=[])
+    verdict = judge(0, year, _out("supported", ["E0"]), shown, [STATS], "evidence")
+    assert verdict.label == VerdictLabel.not_enough_info  # a year the evidence does not state
+    assert verdict.safeguard is not None and "'2021'" in verdict.safeguard
+    assert verdict.model_label == VerdictLabel.supported and verdict.confidence == 0.0
+    # a value or direction the evidence states otherwise: the rules' contradiction stands
     for statement, found in (
-        ("Inflation rose to 9% in 2021.", "'2021'"),  # a year the evidence does not state
-        ("Inflation rose to 10%.", "'10%'"),  # another value
-        ("Inflation fell to 9%.", "'fell'"),  # the other direction
+        ("Inflation rose to 10%.", "'10%'"),
+        ("Inflation fell to 9%.", "'fell'"),
     ):
         claim = Claim(statement=statement, sentence_ids=[])
-        verdict = judge(0, claim, _out("supported", ["E0"]), shown, [STATS], "evidence")
-        assert verdict.label == VerdictLabel.not_enough_info, statement
-        assert verdict.safeguard is not None and found in verdict.safeguard, statement
-        assert verdict.model_label == VerdictLabel.supported and verdict.confidence == 0.0
+        verdict, basis = decide(0, claim, _out("supported", ["E0"]), shown, [STATS], "evidence")
+        assert verdict.label == VerdictLabel.contradicted and basis == "rules_contradicted"
+        assert verdict.safeguard is not None and "answered supported" in verdict.safeguard
+        assert found in verdict.rationale, statement
     agrees, basis = decide(0, INFLATION, _out("supported", ["E0"]), shown, [STATS], "evidence")
     assert agrees.label == VerdictLabel.supported and basis == "entailed_model_agrees"
     assert agrees.safeguard is None and not agrees.downgraded
