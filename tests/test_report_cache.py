@@ -295,3 +295,24 @@ def test_sync_calls_can_share_the_callers_async_client(
         gc.collect()
     assert unraisable == []
     assert server.count() == 3
+
+
+def test_offline_the_embedded_endpoint_is_built_without_its_server(
+    seed_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offline, the embedded model's endpoint (same identity and model as when it runs, so
+    the same cache keys) is built without loading the model; a miss is a CacheMissError."""
+    from factcheck import local
+    from factcheck.endpoint import local_endpoint
+    from factcheck.errors import CacheMissError
+
+    def no_server(path: Path | None = None) -> None:
+        raise AssertionError("offline must not start the embedded model")
+
+    monkeypatch.setattr(local, "start_server", no_server)
+    monkeypatch.setenv("FACTCHECK_OFFLINE", "1")
+    endpoint = local_endpoint()
+    assert endpoint.identity == f"local:{local.DEFAULT_GGUF}"
+    assert endpoint.model == local.DEFAULT_ALIAS and endpoint.kind == "local"
+    with pytest.raises(CacheMissError):
+        summarise(seed_text, policy=POLICY, progress=False)
