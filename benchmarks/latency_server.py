@@ -5,9 +5,10 @@ embedded model (SmolLM2-135M) really gave, taken from ``cassettes/test_replay/``
 server waits ``--delay`` seconds per request (like a hosted model's fixed latency) and sends
 it back. Answers say nothing about quality. What is adapted, and why:
 
-- factcheck requests (a ``response_format`` schema whose ``ids`` are an enum of sentence
-  ids) get a recorded answer of the same shape (chunk or reduce) whose sentence ids are
-  relabelled, in order, to the ids this request may cite, so that it validates;
+- factcheck requests (a ``response_format`` schema with an enum of sentence ids) get a
+  recorded answer of the same shape (notes, chunk or reduce) whose sentence ids are
+  relabelled, in order, to the ids this request may cite, so that it validates; a notes
+  answer gets one recorded note per sentence of the request, in turn;
 - any other request (a peer library's) gets a recorded answer's text unchanged;
 - ``usage`` is counted here with cl100k_base: message texts + 4 tokens per message for the
   prompt, the answer text for the completion (a real server counts with its own tokenizer).
@@ -48,18 +49,42 @@ class Recorded:
     def __init__(self, content: str, ids: list[str]) -> None:
         self.content = content
         self.ids = ids
-        self.kind = "chunk" if '"claims"' in content else "reduce"
+        self.kind = _kind(set(json.loads(content)))
+
+
+def _kind(fields: set[str]) -> str:
+    """notes (one note per sentence, the embedded model's chunk answer), chunk (key points
+    and claims) or reduce, from the top-level fields of an answer or of a schema."""
+    if "notes" in fields:
+        return "notes"
+    return "chunk" if "claims" in fields else "reduce"
 
 
 def _request_ids(body: dict[str, Any]) -> list[str] | None:
-    """The sentence ids a factcheck request may cite (from its schema), else None."""
-    fmt = body.get("response_format") or {}
-    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema")
-    try:
-        ids = schema["properties"]["points"]["items"]["properties"]["ids"]["items"]["enum"]
-    except (KeyError, TypeError):
-        return None
-    return [str(i) for i in ids] if isinstance(ids, list) else None
+    """The sentence ids a factcheck request may cite (the first enum of sentence ids in its
+    schema, wherever the schema puts it), else None."""
+    found: list[list[str]] = []
+
+    def walk(node: Any) -> None:
+        if found:
+            return
+        if isinstance(node, dict):
+            enum = node.get("enum")
+            if isinstance(enum, list) and enum and all(_is_id(v) for v in enum):
+                found.append([str(v) for v in enum])
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(_schema(body))
+    return found[0] if found else None
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and len(value) > 1 and value[0] == "S" and value[1:].isdigit()
 
 
 def load_recordings(folder: Path = CASSETTES) -> list[Recorded]:
@@ -116,13 +141,17 @@ class Simulator:
         if ids is None:
             content = self.recordings[digest % len(self.recordings)].content
         else:
-            # A reduce request's schema has no claims; a chunk request's does.
-            props = _schema(body).get("properties", {})
-            kind = "chunk" if "claims" in props else "reduce"
+            kind = _kind(set(_schema(body).get("properties", {})))
             pool = [r for r in self.recordings if r.kind == kind] or self.recordings
             recorded = pool[digest % len(pool)]
-            mapping = {old: ids[i % len(ids)] for i, old in enumerate(recorded.ids)}
-            value = _relabel(json.loads(recorded.content), mapping)
+            value = json.loads(recorded.content)
+            if kind == "notes" and value.get("notes"):
+                # One note per sentence the request lists, each a recorded note in turn.
+                notes = value["notes"]
+                value["notes"] = [{**notes[j % len(notes)], "id": sid} for j, sid in enumerate(ids)]
+            else:
+                mapping = {old: ids[i % len(ids)] for i, old in enumerate(recorded.ids)}
+                value = _relabel(value, mapping)
             content = json.dumps(value, ensure_ascii=False)
         messages = body.get("messages") or []
         prompt = sum(count_tokens(str(m.get("content") or ""), "gpt-4") + 4 for m in messages)
