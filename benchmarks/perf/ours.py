@@ -34,18 +34,49 @@ def run_ours(
     from factcheck.pipeline import MAX_TOKENS
 
     kind = "compatible" if url or os.environ.get("OPENAI_BASE_URL") else "local"
-    client = _client(url) if url else None
+    options: dict[str, Any] = {
+        "model": model,
+        "cache": cache,
+        "max_concurrency": max_concurrency,
+        "policy": CallPolicy(max_tokens=MAX_TOKENS[kind], timeout=TIMEOUT),
+        "progress": False,
+    }
     started = time.perf_counter()
-    report = summarise(
-        text,
-        client=client,
-        model=model,
-        cache=cache,
-        max_concurrency=max_concurrency,
-        policy=CallPolicy(max_tokens=MAX_TOKENS[kind], timeout=TIMEOUT),
-        progress=False,
-    )
+    if url is not None and simulated_kind() == "local":
+        report = _as_embedded(text, url, options)
+    else:
+        report = summarise(text, client=_client(url) if url else None, **options)
     return report, time.perf_counter() - started
+
+
+@lru_cache(maxsize=1)
+def simulated_kind() -> str:
+    """How factcheck should address the simulated endpoint: as an OpenAI-compatible server
+    when the recordings hold answers of that shape (key points and claims), else as the
+    embedded model (one note per sentence), the shape the recordings then hold."""
+    from benchmarks.latency_server import load_recordings
+
+    kinds = {r.kind for r in load_recordings()}
+    return "compatible" if "chunk" in kinds or "notes" not in kinds else "local"
+
+
+def _as_embedded(text: str, url: str, options: dict[str, Any]) -> Any:
+    """summarise() against the simulator as if it were the embedded model's server, with
+    the chunk budget of an OpenAI-compatible one (so the chunk count does not change)."""
+    from factcheck import summarise
+    from factcheck.local import CONTEXT_TOKENS
+    from factcheck.pipeline import CHUNK_TOKENS
+    from factcheck.settings import EndpointSpec, current, using
+
+    spec = EndpointSpec(
+        kind="local",
+        model=str(options["model"]),
+        identity=f"simulated:{url}",
+        base_url=url,
+        context_tokens=CONTEXT_TOKENS,
+    )
+    with using(current().with_(endpoint=spec)):
+        return summarise(text, chunk_tokens=CHUNK_TOKENS["compatible"], **options)
 
 
 def ours_row(article: str, endpoint: str, text_tokens: int, report: Any, wall: float) -> Row:
