@@ -332,6 +332,9 @@ CONFIDENCE: dict[Basis, float] = {
     "entailed": 0.94,
     "entailed_model_agrees": 0.94,
     "entailed_over_contradicted": 0.94,
+    # The embedded model's own labels, where the rules are silent: on the fit half no
+    # model_supported or model_contradicted verdict survived the checks (no data: 1/2),
+    # and model_contradicted_name was right 1 time in 2 (2/4). All withheld.
     "model_supported": 0.5,
     "model_contradicted": 0.5,
     "model_contradicted_name": 0.5,
