@@ -243,7 +243,8 @@ class VerdictOut(BaseModel):
         json_schema_extra={"pattern": _PLAIN_TEXT % RATIONALE_MAX},
     )
     label: VerdictLabel
-    # Not bounded here: the library clamps it, so an odd value costs no re-ask.
+    # Not bounded here, so an odd value costs no re-ask: the library never uses it as the
+    # verdict's confidence, which comes from the cross-checks (factcheck.verification).
     conf: float = Field(allow_inf_nan=False, json_schema_extra={"minimum": 0, "maximum": 1})
 
     _ids = field_validator("ids")(_check_ids)
