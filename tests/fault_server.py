@@ -100,11 +100,13 @@ def conversation_key(messages: list[dict[str, Any]]) -> str:
 
 
 def load_recordings(*cassettes: Path) -> dict[str, dict[str, Any]]:
-    """Recorded successful completions from vcrpy cassettes, by conversation key.
+    """Recorded successful completions from vcrpy cassettes, by conversation key; a folder
+    stands for every cassette in it.
 
     Where a cassette holds several answers to one conversation, the first one wins."""
     answers: dict[str, dict[str, Any]] = {}
-    for path in cassettes:
+    files = [p for c in cassettes for p in (sorted(c.glob("*.yaml")) if c.is_dir() else [c])]
+    for path in files:
         for interaction in yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]:
             response = interaction["response"]
             if response["status"]["code"] != 200:

@@ -39,17 +39,15 @@ from factcheck.text import MAX_SENTENCE_CHARS, MAX_TEXT_CHARS, make_source, norm
 from tests.fault_server import FaultServer
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The seed's recorded answers: to the embedded model's notes request, and (through a
-#: plain client, which gets the free-text request) to the claims request.
-SEED_CASSETTES = sorted((ROOT / "cassettes" / "test_replay").glob("*seed*.yaml")) + sorted(
-    (ROOT / "cassettes" / "test_replay").glob("*falls_back*.yaml")
-)
+#: Every answer recorded in test_replay: a plain client (as here) gets the free-text
+#: request, which test_replay records through a plain client too.
+RECORDED = ROOT / "cassettes" / "test_replay"
 POLICY = CallPolicy(max_attempts=2, max_wait=0.01, timeout=2.0)
 
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    with FaultServer(*SEED_CASSETTES) as fault_server:
+    with FaultServer(RECORDED) as fault_server:
         yield fault_server
 
 

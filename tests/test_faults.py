@@ -42,8 +42,6 @@ from tests.fault_server import REFUSAL, TRAILING_TEXT, TRANSIENT, Fault, FaultSe
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 
 RECORDED = Path(__file__).resolve().parent.parent / "cassettes" / "test_replay"
-SEED_CASSETTE = RECORDED / "test_seed_report.yaml"
-LONG_CASSETTE = RECORDED / "test_long_document_is_chunked_mapped_and_reduced.yaml"
 #: The chunk budget the long document was recorded with.
 LONG_BUDGET = 150
 
@@ -67,7 +65,7 @@ STATUS = {Fault.rate_limited: 429, Fault.server_error: 500, Fault.unavailable: 5
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    with FaultServer(SEED_CASSETTE, LONG_CASSETTE, hang_seconds=3.0) as fault_server:
+    with FaultServer(RECORDED, hang_seconds=3.0) as fault_server:
         yield fault_server
 
 

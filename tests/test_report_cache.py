@@ -32,8 +32,6 @@ from tests.fault_server import Fault, FaultServer
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 
 RECORDED = Path(__file__).resolve().parent.parent / "cassettes" / "test_replay"
-SEED_CASSETTE = RECORDED / "test_seed_report.yaml"
-LONG_CASSETTE = RECORDED / "test_long_document_is_chunked_mapped_and_reduced.yaml"
 LONG_BUDGET = 150
 KEY = "sk-test-report-cache-0000"
 POLICY = CallPolicy(max_attempts=2, max_wait=0.01, timeout=5.0)
@@ -41,7 +39,7 @@ POLICY = CallPolicy(max_attempts=2, max_wait=0.01, timeout=5.0)
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    with FaultServer(SEED_CASSETTE, LONG_CASSETTE) as fault_server:
+    with FaultServer(RECORDED) as fault_server:
         yield fault_server
 
 

@@ -28,7 +28,7 @@ from tests.fault_server import Fault, FaultServer
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_CASSETTE = ROOT / "cassettes" / "test_replay" / "test_seed_report.yaml"
+RECORDED = ROOT / "cassettes" / "test_replay"
 #: OpenAI-style and Azure-style (no "sk-" prefix: only verbatim redaction catches it).
 KEYS = ["sk-test-SECRET-abc123def456ghi789jkl", "f0e1d2c3b4a5968778695a4b3c2d1e0f"]
 POLICY = CallPolicy(max_attempts=2, max_wait=0.01, timeout=0.3)
@@ -42,7 +42,7 @@ def leaks(key: str, text: str) -> bool:
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
-    with FaultServer(SEED_CASSETTE, hang_seconds=1.0) as fault_server:
+    with FaultServer(RECORDED, hang_seconds=1.0) as fault_server:
         yield fault_server
 
 
