@@ -350,6 +350,7 @@ class _Document:
         self.words = set(tokens)
         self.bigrams = _bigrams(tokens)
         self.lead = " ".join(s.text for s in source.sentences[:LEAD_SENTENCES])
+        self.folded = name_key(source.text)
         self.max_idf = math.log(1 + max(1, len(source.sentences)))
 
 
@@ -541,6 +542,7 @@ def _deterministic(
         for f in mention_flags(text, cited, source, item=item, checked="candidate sentences")
         # A name stated in the lead is context the aligned sentences need not repeat.
         if not (f.kind is FlagKind.name_not_in_cited and _in_lead(doc, f.span or ""))
+        and not (f.kind is FlagKind.name_not_in_source and _alias_in(doc, f.span or ""))
     ]
     flags += negation_flags(text, cited, item, source=source.text)
     flags += _lowercase_name_flags(doc, text, item)
@@ -591,6 +593,32 @@ def _lowercase_name_flags(doc: _Document, text: str, item: str) -> list[Flag]:
         )
         for word in rare[:3]
     ]
+
+
+#: Countries and unions that news text names in several ways ("U.K." for "Britain").
+ALIASES: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split("|"))
+    for group in (
+        "uk|britain|british|united kingdom|great britain",
+        "us|usa|america|american|united states|united states of america",
+        "un|united nations",
+        "eu|european union",
+        "nato|north atlantic treaty organization",
+    )
+)
+
+
+def _alias_in(doc: _Document, name: str) -> bool:
+    """Whether the source names, in another of its usual forms, the country or union that
+    ``name`` names."""
+    key = name_key(name)
+    for group in ALIASES:
+        if key in group:
+            return any(
+                re.search(rf"(?<![\w']){re.escape(alias)}(?![\w'])", doc.folded)
+                for alias in group - {"us"}
+            ) or bool(re.search(r"\bU\.?S\b", doc.source.text) and "us" in group)
+    return False
 
 
 def _in_lead(doc: _Document, name: str) -> bool:

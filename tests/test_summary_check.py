@@ -163,6 +163,15 @@ def test_name_from_the_lead_supports_a_later_sentence() -> None:
     assert {f.kind for f in elsewhere.sentences[0].flags} == {FlagKind.name_not_in_cited}
 
 
+def test_a_country_named_another_usual_way_is_stated() -> None:
+    source = "On Friday British activists dumped paint outside the Russian embassy in London."
+    same = rules(source, "On Friday U.K. activists dumped paint outside the embassy.")
+    assert same.consistent and not same.flags
+    other = rules(source, "On Friday U.S. activists dumped paint outside the embassy.")
+    assert [(f.kind, f.span) for f in other.flags] == [(FlagKind.name_not_in_source, "U.S.")]
+    assert not other.consistent
+
+
 def test_names_in_lowercase_text_are_found_by_rarity() -> None:
     source = "Blackpool drew 1-1 with Exeter at home on Saturday.\nThe result left them fifth."
     invented = rules(source, "blackpool were held to a draw at bloomfield road by exeter.")
