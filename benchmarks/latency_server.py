@@ -61,18 +61,18 @@ def _kind(fields: set[str]) -> str:
 
 
 def _request_ids(body: dict[str, Any]) -> list[str] | None:
-    """The sentence ids a factcheck request may cite (the first enum of sentence ids in its
-    schema, wherever the schema puts it), else None."""
-    found: list[list[str]] = []
+    """The sentence ids a factcheck request may cite, else None: the first enum of sentence
+    ids in its schema, or else (one slot per sentence) the ids its slots fix, in order."""
+    enums: list[list[str]] = []
+    consts: list[str] = []
 
     def walk(node: Any) -> None:
-        if found:
-            return
         if isinstance(node, dict):
             enum = node.get("enum")
             if isinstance(enum, list) and enum and all(_is_id(v) for v in enum):
-                found.append([str(v) for v in enum])
-                return
+                enums.append([str(v) for v in enum])
+            if _is_id(node.get("const")):
+                consts.append(str(node["const"]))
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -80,7 +80,9 @@ def _request_ids(body: dict[str, Any]) -> list[str] | None:
                 walk(value)
 
     walk(_schema(body))
-    return found[0] if found else None
+    if enums:
+        return enums[0]
+    return list(dict.fromkeys(consts)) or None
 
 
 def _is_id(value: Any) -> bool:
@@ -148,7 +150,10 @@ class Simulator:
             if kind == "notes" and value.get("notes"):
                 # One note per sentence the request lists, each a recorded note in turn.
                 notes = value["notes"]
-                value["notes"] = [{**notes[j % len(notes)], "id": sid} for j, sid in enumerate(ids)]
+                # No speaker: the schema admits only names of this request's own text.
+                value["notes"] = [
+                    {**notes[j % len(notes)], "id": sid, "who": None} for j, sid in enumerate(ids)
+                ]
             else:
                 mapping = {old: ids[i % len(ids)] for i, old in enumerate(recorded.ids)}
                 value = _relabel(value, mapping)
