@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from factcheck.models import Flag, Price, Report, Usage
+    from factcheck.models import Claim, Flag, KeyPoint, Price, Report, Usage
 
 __all__ = ["FlagGroup", "flag_groups", "format_cost", "repair_line", "usage_line"]
 
@@ -23,33 +23,37 @@ def _plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
+def _replaced(item: Claim | KeyPoint) -> bool:
+    # Source wording because the model's failed grounding, as opposed to source wording by
+    # design (an endpoint that only labels sentences): the `replaced` flag tells them apart.
+    return item.origin == "source" and any(f.kind.value == "replaced" for f in item.flags)
+
+
 def repair_line(report: Report) -> str:
     """One sentence on what the library repaired in the model's answer, e.g. "11 of 12
     claims use the source's wording: the model's failed grounding; 2 speakers taken from
     the text"."""
     parts: list[str] = []
     claims = report.claims
-    replaced = sum(1 for c in claims if c.origin == "source")
+    replaced = sum(1 for c in claims if _replaced(c))
     if replaced:
         parts.append(
             f"{replaced} of {_plural(len(claims), 'claim')} "
             "use the source's wording: the model's failed grounding"
         )
     points = report.key_points
-    point_replaced = sum(1 for p in points if p.origin == "source")
+    point_replaced = sum(1 for p in points if _replaced(p))
     if point_replaced:
-        parts.append(f"{point_replaced} of {_plural(len(points), 'key point')} likewise")
+        parts.append(
+            f"{point_replaced} of {_plural(len(points), 'key point')} use the source's wording"
+        )
     if report.headline_origin == "source":
         parts.append("the headline is the source's")
-    kinds = Counter(f.kind.value for c in claims for f in c.flags)
+    kinds = Counter(f.kind.value for f in report.flags)
     for kind, one, many in (
         ("speaker_replaced", "speaker taken from the text", "speakers taken from the text"),
         ("pronoun_resolved", "pronoun resolved to a name", "pronouns resolved to names"),
-        (
-            "opinion_marked_checkable",
-            "opinion marked not checkable",
-            "opinions marked not checkable",
-        ),
+        ("opinion_marked_checkable", "opinion marked not checkable", "opinions marked so"),
         ("text_repaired", "text cleaned of markup", "texts cleaned of markup"),
     ):
         if kinds[kind]:

@@ -178,6 +178,10 @@ def test_nothing_repaired_says_so() -> None:
         claims=[Claim(statement=s0.text, sentence_ids=["S0"], quote=s0.text, end=s0.end)],
     )
     assert repair_line(report) == "Nothing repaired: the model's wording passed every check."
+    # Source wording by design (an endpoint that only labels sentences) is no repair: only
+    # a `replaced` flag says the model's wording failed.
+    by_design = report.claims[0].model_copy(update={"origin": "source"})
+    assert repair_line(report.model_copy(update={"claims": [by_design]})) == repair_line(report)
     assert "## Flags" not in report_markdown(report)
 
 
