@@ -29,9 +29,12 @@ def environment_reads(source: str) -> list[int]:
             and node.value.id == "os"
         ):
             lines.append(node.lineno)
-        if isinstance(node, ast.ImportFrom) and node.module == "os":
-            if {alias.name for alias in node.names} & {"environ", "getenv", "putenv"}:
-                lines.append(node.lineno)
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and {alias.name for alias in node.names} & {"environ", "getenv", "putenv"}
+        ):
+            lines.append(node.lineno)
     return sorted(lines)
 
 
