@@ -202,13 +202,26 @@ def output_schema(
 _STRICT_UNSUPPORTED = ("maxLength", "minLength", "default")
 
 
+#: Above this many values an enum of ids becomes a pattern in strict schemas.
+STRICT_ENUM_MAX = 250
+_ID_PATTERN = r"^[SEC][0-9]+$"
+
+
 def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """Adapt a schema to OpenAI's strict mode: every property required, no extra keys,
-    no length keywords (they are enforced by pydantic after the call instead)."""
+    no length keywords (they are enforced by pydantic after the call instead), and long
+    id enums as a pattern (OpenAI's limit on enum values counts the whole schema)."""
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
             out = {k: walk(v) for k, v in node.items() if k not in _STRICT_UNSUPPORTED}
+            enum = out.get("enum")
+            if isinstance(enum, list) and len(enum) > STRICT_ENUM_MAX:
+                # OpenAI allows 1,000 enum values in a whole schema; a chunk of short
+                # sentences cites more ids than that. Their shape is enough here:
+                # pydantic checks each id against the chunk after the call.
+                out.pop("enum")
+                out["pattern"] = _ID_PATTERN
             if out.get("type") == "object":
                 out["additionalProperties"] = False
                 out["required"] = list(out.get("properties", {}))

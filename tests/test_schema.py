@@ -117,3 +117,16 @@ def test_notes_validate_only_the_chunks_ids() -> None:
     note = {"id": "S9", "type": "event", "check": True, "who": None}
     with pytest.raises(ValidationError):
         NotesOutput.model_validate({"headline": "h", "notes": [note]}, context={"ids": set(IDS)})
+
+
+def test_strict_schema_turns_a_long_id_enum_into_a_pattern() -> None:
+    """OpenAI counts enum values over the whole schema (1,000 at most): a chunk of 600
+    short sentences must not send 1,200 ids."""
+    many = [f"S{i}" for i in range(600)]
+    strict = strict_schema(output_schema(ChunkOutput, many, max_claims=24))
+    values = [v for node in _walk(strict) for v in node.get("enum", [])]  # type: ignore[attr-defined]
+    assert len(values) < 1000
+    ids = strict["properties"]["claims"]["items"]["properties"]["ids"]["items"]
+    assert ids == {"type": "string", "pattern": "^[SEC][0-9]+$"}
+    few = strict_schema(output_schema(ChunkOutput, IDS))
+    assert few["properties"]["claims"]["items"]["properties"]["ids"]["items"]["enum"] == IDS
