@@ -66,13 +66,21 @@ def scaling(args: argparse.Namespace, sizes: tuple[int, ...]) -> list[dict[str, 
                     f"scaling: {tokens:,} tokens took over {args.size_timeout:g}s; again "
                     "without the assembly stage ..."
                 )
-                done = subprocess.run(
-                    [*command, "--stub-assembly"],
-                    cwd=ROOT,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
+                try:
+                    done = subprocess.run(
+                        [*command, "--stub-assembly"],
+                        cwd=ROOT,
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                        timeout=args.size_timeout,
+                    )
+                except subprocess.TimeoutExpired:
+                    log(
+                        f"scaling: {tokens:,} tokens: over {args.size_timeout:g}s even without "
+                        "assembly; left out of the table"
+                    )
+                    continue
             result = json.loads(done.stdout)
             result["size"] = tokens
             result["timeout_s"] = args.size_timeout
