@@ -19,9 +19,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from factcheck.entities import TITLES, MentionKind, extract, name_key
+from factcheck.entities import TITLES, MentionKind, name_key
 from factcheck.models import Source
-from factcheck.selection import boilerplate_reason
+from factcheck.selection import boilerplate_reason, mentions
 
 __all__ = ["Attribution", "Attributions", "attribute", "same_speaker"]
 
@@ -121,10 +121,17 @@ def _strip_titles(key: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=65536)
+def _key(name: str) -> str:
+    """The comparable form of a name: folded, without titles (cached: a long article asks
+    for the same names thousands of times)."""
+    return _strip_titles(name_key(name))
+
+
 def same_speaker(a: str, b: str) -> bool:
     """Whether two names refer to the same speaker as far as the words go: equal after
     folding and dropping titles, or one is the other's surname or first part."""
-    ka, kb = _strip_titles(name_key(a)), _strip_titles(name_key(b))
+    ka, kb = _key(a), _key(b)
     if not ka or not kb:
         return False
     if ka == kb:
@@ -194,16 +201,21 @@ def _person_like(name: str) -> bool:
 
 
 class _Names:
-    """The names of one article and their fullest forms, in order of first use."""
+    """The names of one article and their fullest forms, in order of first use.
+
+    Forms are indexed by their first and last word: two names are the same speaker only
+    when one is a leading or trailing run of the other, so only forms sharing one of those
+    words need comparing (a long transcript has thousands of names)."""
 
     def __init__(self, sentences: tuple[tuple[str, str, bool], ...]) -> None:
-        self.full: list[str] = []
+        self._full: dict[str, None] = {}
+        self._by_word: dict[str, set[str]] = {}
         self.first_seen: dict[str, int] = {}
         self.by_sentence: list[list[str]] = []
         self.titled: dict[str, str] = {}
         for index, (_, sentence_text, _) in enumerate(sentences):
             here: list[str] = []
-            for mention in extract(sentence_text):
+            for mention in mentions(sentence_text):
                 if mention.kind is not MentionKind.name:
                     continue
                 text = re.sub(r"['’]s$", "", mention.text)
@@ -212,12 +224,38 @@ class _Names:
                     text = text.split()[-1]
                 here.append(text)
                 self._remember_title(sentence_text, mention.start, text)
-                if not any(same_speaker(text, f) and len(f) >= len(text) for f in self.full):
-                    # A longer form replaces the shorter ones it extends.
-                    self.full = [f for f in self.full if not same_speaker(f, text)]
-                    self.full.append(text)
-                    self.first_seen.setdefault(text, index)
+                self._add(text, index)
             self.by_sentence.append(here)
+
+    @property
+    def full(self) -> list[str]:
+        return list(self._full)
+
+    def _candidates(self, name: str) -> set[str]:
+        words = _key(name).split()
+        if not words:
+            return set()
+        return self._by_word.get(words[0], set()) | self._by_word.get(words[-1], set())
+
+    def _add(self, text: str, index: int) -> None:
+        same = [f for f in self._candidates(text) if same_speaker(text, f)]
+        if any(len(f) >= len(text) for f in same):
+            return
+        # A longer form replaces the shorter ones it extends.
+        for form in same:
+            self._full.pop(form, None)
+            for word in {_key(form).split()[0], _key(form).split()[-1]}:
+                self._by_word.get(word, set()).discard(form)
+        self._full[text] = None
+        words = _key(text).split()
+        if words:
+            for word in {words[0], words[-1]}:
+                self._by_word.setdefault(word, set()).add(text)
+        self.first_seen.setdefault(text, index)
+
+    def knows(self, name: str) -> bool:
+        """Whether the article uses ``name`` or a longer form of it."""
+        return any(same_speaker(name, f) for f in self._candidates(name))
 
     def _remember_title(self, text: str, start: int, name: str) -> None:
         before = text[max(0, start - 40) : start].lower().split()
@@ -236,8 +274,8 @@ class _Names:
 
     def canonical(self, name: str) -> str:
         """The longest form of ``name`` the article uses (the name itself if longer)."""
-        forms = [full for full in self.full if same_speaker(full, name)]
-        best = max(forms, key=len, default=name)
+        forms = [full for full in self._candidates(name) if same_speaker(full, name)]
+        best = max(forms, key=lambda f: (len(f), f), default=name)
         return name if len(name_key(name)) > len(name_key(best)) else best
 
 
@@ -474,7 +512,7 @@ def _subject_of_quotation(
         return None
     described = found.cue.startswith("description") or found.cue.startswith("title")
     named = phrase[:1].isupper() and not re.search(r"\s[a-z]", phrase)
-    known = named and any(same_speaker(found.speaker, f) for f in names.full)
+    known = named and names.knows(found.speaker)
     return found if known or described else None
 
 
@@ -515,7 +553,7 @@ def _resolve(
             # Johnsons, and the one speaking is the one it has been quoting.
             return Attribution(last_person.speaker, (sentence_id,), cue)
         full = names.canonical(name)
-        unknown = not any(same_speaker(full, f) for f in names.full) and not _person_like(full)
+        unknown = not names.knows(full) and not _person_like(full)
         # A capitalised phrase the article does not otherwise use as a name: keep it only
         # if it reads like one (no verb-like lower-case words inside).
         if unknown and re.search(r"\s[a-z]{4,}\s", f" {name} ") and " of " not in f" {name} ":

@@ -418,29 +418,53 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 def merge_duplicates(source: Source, claims: list[Claim]) -> list[Claim]:
     """Merge near-identical claims (same folded text, or content-word Jaccard ≥ 0.8):
-    the first is kept with the citations of both united, and a flag records the merge."""
+    the first is kept with the citations of both united, and a flag records the merge.
+
+    Candidates come from an index of folded texts and of words, so a long document's
+    thousands of claims are compared only with those that share enough words."""
     kept: list[Claim] = []
     words: list[set[str]] = []
+    by_text: dict[str, int] = {}
+    by_word: dict[str, list[int]] = {}
     for claim in claims:
         these = _content_words(claim.statement)
-        for k, (other, other_words) in enumerate(zip(kept, words, strict=True)):
-            same = _fold(other.statement) == _fold(claim.statement)
-            if same or _jaccard(these, other_words) >= DUPLICATE_JACCARD:
-                flag = Flag(
-                    kind=FlagKind.duplicate,
-                    message=f"a near-duplicate claim citing {', '.join(claim.sentence_ids)} "
-                    "was merged into this one",
-                    span=claim.statement,
-                    item=f"claim {k}",
-                )
-                united = [*other.sentence_ids, *claim.sentence_ids]
-                kept[k] = other.model_copy(
-                    update={**pin(source, united), "flags": [*other.flags, flag]}
-                )
-                break
-        else:
-            kept.append(claim)
-            words.append(these)
+        folded = _fold(claim.statement)
+        match = by_text.get(folded)
+        if match is None and these:
+            shared: dict[int, int] = {}
+            for word in these:
+                for k in by_word.get(word, ()):
+                    shared[k] = shared.get(k, 0) + 1
+            # Jaccard ≥ t needs at least t × |these| words in common.
+            need = DUPLICATE_JACCARD * len(these)
+            match = next(
+                (
+                    k
+                    for k, count in sorted(shared.items())
+                    if count >= need and _jaccard(these, words[k]) >= DUPLICATE_JACCARD
+                ),
+                None,
+            )
+        if match is not None:
+            other = kept[match]
+            flag = Flag(
+                kind=FlagKind.duplicate,
+                message=f"a near-duplicate claim citing {', '.join(claim.sentence_ids)} "
+                "was merged into this one",
+                span=claim.statement,
+                item=f"claim {match}",
+            )
+            united = [*other.sentence_ids, *claim.sentence_ids]
+            kept[match] = other.model_copy(
+                update={**pin(source, united), "flags": [*other.flags, flag]}
+            )
+            continue
+        index = len(kept)
+        kept.append(claim)
+        words.append(these)
+        by_text.setdefault(folded, index)
+        for word in these:
+            by_word.setdefault(word, []).append(index)
     return [
         claim.model_copy(
             update={"flags": [f.model_copy(update={"item": f"claim {i}"}) for f in claim.flags]}

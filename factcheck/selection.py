@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from factcheck.entities import MentionKind, extract, fold
+from factcheck.entities import Mention, MentionKind, extract, fold
 from factcheck.models import Source
 
 __all__ = ["SentenceScore", "boilerplate_reason", "junk_reason", "score_sentences"]
@@ -66,7 +66,8 @@ _NAVIGATION = re.compile(
     r"all rights reserved|copyright|©|newsletter|see also|next article|previous article|"
     r"download the app|this article (?:was|has been|is)\b|editor'?s note\b|"
     r"we (?:may )?earn a commission|(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+)?"
-    r"(?:previous|prior|above|earlier)\s+instructions|story continues|send this page|with files from|"
+    r"(?:previous|prior|above|earlier)\s+instructions|story continues|send this page|"
+    r"with files from|"
     r"\(?also see\b|here'?s the latest\b|top editors\b|thanks for signing|loading\b|"
     r"(?:explore|access|get|discover|download|follow|watch|listen to|sign up for|read)\s+"
     r"(?:the|our|your|news|more|all|latest|us)\b|please use\b)",
@@ -120,6 +121,13 @@ _STOP = frozenset(
         "should may might must just only very"
     ).split()
 )
+
+
+@lru_cache(maxsize=16384)
+def mentions(text: str) -> tuple[Mention, ...]:
+    """:func:`factcheck.entities.extract` of one sentence, cached: the selection and the
+    attribution rules both read every sentence's names, numbers and dates."""
+    return tuple(extract(text))
 
 
 def _content(text: str) -> list[str]:
@@ -300,7 +308,7 @@ def _scores(
         if junk is not None:
             scores[sentence_id] = SentenceScore(sentence_id, 0.0, (), junk)
             continue
-        kinds = Counter(m.kind for m in extract(text))
+        kinds = Counter(m.kind for m in mentions(text))
         signals: list[str] = []
         total = 0.0
         if kinds[MentionKind.number] or kinds[MentionKind.amount] or kinds[MentionKind.percent]:
