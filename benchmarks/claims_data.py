@@ -117,9 +117,7 @@ def labelled_articles(data: Path = DEFAULT_DATA, seeds: Path = SEEDS) -> list[Ar
             )
         index, text = found
         if index != entry["doc_index"]:
-            raise DataError(
-                f"gold doc_index {entry['doc_index']} has the hash of article {index}"
-            )
+            raise DataError(f"gold doc_index {entry['doc_index']} has the hash of article {index}")
         name = "seed" if index == "seed" else f"dev-{int(index):02d}"
         articles.append(Article(name=name, text=text, gold=_gold(entry)))
     return articles

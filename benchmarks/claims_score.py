@@ -99,7 +99,7 @@ def starts_with_pronoun(statement: str) -> bool:
     first = words[0]
     for mark in _APOSTROPHES:
         first = first.split(mark, 1)[0]
-    return first.strip(".,;:!?\"“”").casefold() in PRONOUNS
+    return first.strip('.,;:!?"“”').casefold() in PRONOUNS
 
 
 @dataclass
@@ -168,9 +168,7 @@ def score(source: Source, claims: Sequence[Claim], gold: Gold) -> ArticleScore:
             result.missing_snippets += 1
         else:
             junk.append(where)
-    result.not_claim_snippets = sum(
-        any(overlaps(j, s) for s in every_cited) for j in junk
-    )
+    result.not_claim_snippets = sum(any(overlaps(j, s) for s in every_cited) for j in junk)
     quotes = [(q, locate.find(q.snippet)) for q in gold.quotes]
     result.missing_snippets += sum(where is None for _, where in quotes)
 
