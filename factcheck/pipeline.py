@@ -7,7 +7,7 @@ import asyncio
 import contextvars
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -366,6 +366,7 @@ async def summarise_source(
         async with limit:
             reduced, reduce_usage = await _reduce(endpoint, written, response_cache, policy)
         usage.add(reduce_usage)
+    answered = [c for c, r in zip(chunks, results, strict=True) if not isinstance(r, BaseException)]
     report = assemble_report(
         source,
         outputs,
@@ -374,6 +375,7 @@ async def summarise_source(
         model=endpoint.model,
         repair=repair,
         max_claims=max_claims,
+        answered={s.id for c in answered for s in source.sentences[c.first : c.last + 1]},
     )
     if failed:
         report = report.model_copy(
@@ -405,10 +407,13 @@ def assemble_report(
     model: str,
     repair: bool = True,
     max_claims: int | None = DEFAULT_MAX_CLAIMS,
+    answered: Collection[str] | None = None,
 ) -> Report:
     """Merge the chunks' answers (and the reduce answer, if any), ground them and pass them
     through the trust layer (:mod:`factcheck.trust`): a Report.
 
+    ``answered``: the sentences of the chunks that came back (None: all); the library adds
+    no claim or key point of its own from a chunk that failed.
     Shared by :func:`asummarise` and :mod:`factcheck.batch`; makes no model call.
     """
     headline = reduced.headline if reduced is not None else outputs[0].headline
@@ -420,10 +425,10 @@ def assemble_report(
 
     proposed = merge_duplicates(source, _proposed_claims(source, outputs, repair=repair))
     claims, candidates, dropped = select_claims(
-        source, proposed, max_claims=max_claims, repair=repair
+        source, proposed, max_claims=max_claims, repair=repair, answered=answered
     )
     grounded = [ground_point(source, p, i, repair=repair) for i, p in enumerate(points)]
-    key_points = choose_key_points(source, grounded, repair=repair)
+    key_points = choose_key_points(source, grounded, repair=repair, answered=answered)
     headline, headline_replaced, headline_flags = ground_headline(source, headline, repair=repair)
     flags: list[Flag] = [*headline_flags]
     flags += [f for point in key_points for f in point.flags]

@@ -19,7 +19,7 @@ Runs after grounding, on every report, for every endpoint:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from factcheck.attribution import Attributions, attribute, same_speaker
 from factcheck.grounding import UNGROUNDED, pin
@@ -275,9 +275,12 @@ def select_claims(
     *,
     max_claims: int | None = DEFAULT_MAX_CLAIMS,
     repair: bool = True,
+    answered: Collection[str] | None = None,
 ) -> tuple[list[Claim], int, list[Flag]]:
     """The claims a reader gets, best first with ``score`` and ``rank``; the number of
-    candidates considered; and flags for proposed claims that were never claims."""
+    candidates considered; and flags for proposed claims that were never claims.
+    ``answered``: the sentences the model was asked about and answered (None: all); the
+    library proposes no sentence of its own outside them."""
     scores = score_sentences(source)
     attributions = attribute(source)
     cited = {i for claim in claims for i in claim.sentence_ids}
@@ -285,7 +288,9 @@ def select_claims(
     candidates += [
         _library_candidate(source, s.id)
         for s in source.sentences
-        if s.id not in cited and scores[s.id].junk is None
+        if s.id not in cited
+        and scores[s.id].junk is None
+        and (answered is None or s.id in answered)
     ]
     dropped: list[Flag] = []
     kept: list[Claim] = []
@@ -346,7 +351,11 @@ def _first_index(claim: Claim) -> int:
 
 
 def choose_key_points(
-    source: Source, points: list[KeyPoint], *, repair: bool = True
+    source: Source,
+    points: list[KeyPoint],
+    *,
+    repair: bool = True,
+    answered: Collection[str] | None = None,
 ) -> list[KeyPoint]:
     """Key points that summarise: the model's where they hold, each one idea; where a
     model point failed grounding (or there are none) the most central sentences, at most
@@ -376,7 +385,11 @@ def choose_key_points(
         return chosen
     # The lede first: news writing puts the story's summary in its first sentence.
     ranked = sorted(
-        (s for s in source.sentences if scores[s.id].junk is None),
+        (
+            s
+            for s in source.sentences
+            if scores[s.id].junk is None and (answered is None or s.id in answered)
+        ),
         key=lambda s: (s.id != _lede(source, scores), -scores[s.id].score),
     )
     wanted = min(MAX_KEY_POINTS, max(1, -(-len(ranked) // 3)))

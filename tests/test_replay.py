@@ -136,26 +136,3 @@ def test_other_openai_compatible_server_falls_back_to_json_mode(
     assert_pinned(report)
     assert report.usage.calls == 2 and report.usage.retries == 0
 
-
-@pytest.mark.vcr
-def test_long_document_through_a_plain_client_is_mapped_and_reduced(
-    embedded_model: str, long_text: str
-) -> None:
-    """The free-text path on a long document: a plain client to the embedded model's
-    server is an unknown OpenAI-compatible server, so each chunk gets the claims-and-key-
-    points request and one reduce call merges the key points. (The fault-simulating server
-    in test_faults replays these answers.)"""
-    client = OpenAI(base_url=embedded_model, api_key="sk-replay-dummy-key", max_retries=0)
-    report = summarise(
-        long_text,
-        client=client,
-        model=DEFAULT_ALIAS,
-        chunk_tokens=150,
-        cache=False,
-        max_concurrency=1,
-    )
-    assert_pinned(report)
-    assert report.chunks >= 3
-    # strict json_schema is refused once, then JSON mode for every chunk and the reduce call
-    assert report.usage.calls == report.chunks + 2
-    assert 0 < len(report.claims) <= 12 and report.key_points
