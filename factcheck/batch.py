@@ -60,10 +60,11 @@ from factcheck.pipeline import (
     ModelRequest,
     assemble_report,
     chunk_request,
+    notes_request,
     reduce_request,
 )
 from factcheck.prompts import render
-from factcheck.schema import ChunkOutput, ReduceOutput
+from factcheck.schema import ChunkOutput, NotesOutput, ReduceOutput
 from factcheck.text import make_source
 from factcheck.tokens import count_tokens
 
@@ -125,7 +126,7 @@ class BatchArticle(BaseModel):
     key: str
     text: str
     chunks: list[Chunk]
-    outputs: dict[int, ChunkOutput] = Field(default_factory=dict)
+    outputs: dict[int, ChunkOutput | NotesOutput] = Field(default_factory=dict)
     reduced: ReduceOutput | None = None
     usage: Usage = Field(default_factory=Usage)
     error: LineError | None = None
@@ -201,14 +202,25 @@ class BatchJob(BaseModel):
         """Round 1: one request line per chunk of every article."""
         for article in self.articles.values():
             for chunk in article.chunks:
-                request = chunk_request(article.source, chunk, per_sentence=self.kind == "local")
-                yield self._line(article.custom_id(chunk.index), self.body(request, ChunkOutput))
+                # The requests summarise() sends: notes for a grammar-bound local server,
+                # claims and key points in the model's words elsewhere.
+                if self.kind == "local":
+                    request, output = notes_request(article.source, chunk), NotesOutput
+                    line = self.body(request, output)
+                else:
+                    request = chunk_request(article.source, chunk, per_sentence=False)
+                    line = self.body(request, ChunkOutput)
+                yield self._line(article.custom_id(chunk.index), line)
 
     def reduce_lines(self) -> Iterator[str]:
         """Round 2: one request per chunked article whose chunks all came back valid."""
         for article in self.articles.values():
-            if len(article.chunks) > 1 and article.mapped and article.error is None:
-                outputs = [article.outputs[c.index] for c in article.chunks]
+            if self._reduces(article):
+                outputs = [
+                    out
+                    for c in article.chunks
+                    if isinstance(out := article.outputs[c.index], ChunkOutput)
+                ]
                 request = reduce_request(outputs)
                 yield self._line(article.custom_id(None), self.body(request, ReduceOutput))
 
@@ -220,6 +232,12 @@ class BatchJob(BaseModel):
         """Write round 2 to ``path`` (after :meth:`read_map`); returns the number of lines,
         0 when no article needs a reduce call (then there is nothing to run)."""
         return _write_lines(path, self.reduce_lines())
+
+    def _reduces(self, article: BatchArticle) -> bool:
+        """Whether the article needs round 2: several chunks, all back and valid, written
+        by a model (a grammar-bound local server's notes carry no key points to merge)."""
+        mapped = article.mapped and article.error is None
+        return self.kind != "local" and len(article.chunks) > 1 and mapped
 
     # -- reading outputs ------------------------------------------------------------------
     def read_map(self, path: str | Path) -> None:
@@ -233,7 +251,7 @@ class BatchJob(BaseModel):
     def _read(self, path: str | Path, *, reduce: bool) -> None:
         by_id: dict[str, tuple[BatchArticle, int | None]] = {}
         for article in self.articles.values():
-            if reduce and _needs_reduce(article):
+            if reduce and self._reduces(article):
                 by_id[article.custom_id(None)] = (article, None)
             elif not reduce:
                 for c in article.chunks:
@@ -271,17 +289,24 @@ class BatchJob(BaseModel):
         message = cast(dict[str, Any], body)["choices"][0]["message"]
         content = message.get("content") or ""
         if chunk is None:
-            ids = {i for out in article.outputs.values() for p in out.points for i in p.ids}
+            ids = {
+                i
+                for out in article.outputs.values()
+                if isinstance(out, ChunkOutput)
+                for p in out.points
+                for i in p.ids
+            }
             parsed = _validate(ReduceOutput, content, ids, custom_id)
         else:
             c = article.chunks[chunk]
             ids = {s.id for s in article.source.sentences[c.first : c.last + 1]}
-            parsed = _validate(ChunkOutput, content, ids, custom_id)
+            kind = NotesOutput if self.kind == "local" else ChunkOutput
+            parsed = _validate(kind, content, ids, custom_id)
         if isinstance(parsed, LineError):
             _fail(article, parsed)
         elif isinstance(parsed, ReduceOutput):
             article.reduced = parsed
-        elif isinstance(parsed, ChunkOutput) and chunk is not None:
+        elif chunk is not None:
             article.outputs[chunk] = parsed
 
     # -- results --------------------------------------------------------------------------
@@ -301,7 +326,7 @@ class BatchJob(BaseModel):
             return article.error.to_exception(article.usage)
         if not article.mapped:
             return EndpointError("round 1 output not read yet", usage=article.usage.model_copy())
-        if len(article.chunks) > 1 and article.reduced is None:
+        if self._reduces(article) and article.reduced is None:
             return EndpointError("round 2 output not read yet", usage=article.usage.model_copy())
         outputs = [article.outputs[c.index] for c in article.chunks]
         return assemble_report(
@@ -358,8 +383,6 @@ def prepare(
     return job
 
 
-def _needs_reduce(article: BatchArticle) -> bool:
-    return len(article.chunks) > 1 and article.mapped and article.error is None
 
 
 def _fail(article: BatchArticle, error: LineError) -> None:
@@ -412,8 +435,11 @@ def _line_error(line: dict[str, Any], response: Any, body: Any, custom_id: str) 
 
 
 def _validate(
-    output_type: type[ChunkOutput] | type[ReduceOutput], content: str, ids: set[str], cid: str
-) -> ChunkOutput | ReduceOutput | LineError:
+    output_type: type[ChunkOutput] | type[NotesOutput] | type[ReduceOutput],
+    content: str,
+    ids: set[str],
+    cid: str,
+) -> ChunkOutput | NotesOutput | ReduceOutput | LineError:
     try:
         return output_type.model_validate_json(content, context={"ids": ids})
     except ValidationError as exc:

@@ -76,7 +76,8 @@ def test_a_user_suite_records_once_and_replays_offline(
     pytester: pytest.Pytester, user_suite: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Record: a live server and a real-looking key in the environment.
-    with FaultServer(SEED_SUMMARY) as server:
+    # Every answer recorded in test_replay: a plain endpoint gets the free-text request.
+    with FaultServer(SEED_SUMMARY.parent) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", LIVE_KEY)
         monkeypatch.setenv("FACTCHECK_MODEL", DEFAULT_ALIAS)
