@@ -62,7 +62,10 @@ from benchmarks.claims_score import (
     wilson,
 )
 from factcheck import asummarise
-from factcheck.models import Report
+from factcheck.chunking import Chunk
+from factcheck.models import ClaimType, Report, Usage
+from factcheck.pipeline import assemble_report, notes_request
+from factcheck.schema import NoteOut, NotesOutput
 from factcheck.text import make_source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,8 +155,13 @@ async def run_article(
     outcome = Outcome(article=article)
     started = time.perf_counter()
     try:
-        with _recording(article.name, mode, folder):
-            outcome.report = await asummarise(article.text, cache=False, progress=False, **options)
+        if mode == "rules":
+            outcome.report = rules_only(article.text, options.get("max_claims", 12))
+        else:
+            with _recording(article.name, mode, folder):
+                outcome.report = await asummarise(
+                    article.text, cache=False, progress=False, **options
+                )
     except Exception as exc:  # the robustness count wants every kind, typed or not
         outcome.error = type(exc).__name__
         outcome.message = " ".join(str(exc).split())[:160]
@@ -161,6 +169,22 @@ async def run_article(
     if outcome.report is not None and article.gold is not None:
         outcome.score = score(outcome.report.source, outcome.report.claims, article.gold)
     return outcome
+
+
+def rules_only(text: str, max_claims: int | None) -> Report:
+    """The report the library's rules alone make of ``text``: every sentence noted as a
+    checkable statement with no speaker, as if a model had answered and said nothing
+    (what the selection, attribution and pronoun rules achieve without any model)."""
+    source = make_source(text)
+    whole = Chunk(index=0, first=0, last=len(source.sentences) - 1, tokens=0)
+    notes = [
+        NoteOut(id=i, type=ClaimType.other, check=True, who=None)
+        for i in notes_request(source, whole).ids
+    ]
+    answer = NotesOutput.model_construct(headline=source.sentences[0].text, notes=notes)
+    return assemble_report(
+        source, [answer], None, usage=Usage(), model="rules", max_claims=max_claims
+    )
 
 
 async def run_all(
@@ -335,6 +359,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     how = parser.add_mutually_exclusive_group()
     how.add_argument("--replay", action="store_true", help="answer from the recordings")
+    how.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="no model: what the library's rules choose when the model says nothing",
+    )
     how.add_argument("--record", action="store_true", help="re-record the embedded model's answers")
     how.add_argument(
         "--record-missing",
@@ -396,7 +425,9 @@ def _default_max_claims() -> object:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     mode = (
-        "replay"
+        "rules"
+        if args.rules_only
+        else "replay"
         if args.replay
         else "record"
         if args.record
