@@ -383,8 +383,6 @@ def prepare(
     return job
 
 
-
-
 def _fail(article: BatchArticle, error: LineError) -> None:
     if article.error is None:  # the first failure is the one to report
         article.error = error
@@ -493,7 +491,7 @@ def run(
     attempt per line, with no retry and no re-ask: a failed line is written with its status
     or error and becomes its article's typed error when read back.
     """
-    from factcheck.pipeline import run_sync
+    from factcheck.twins import run_sync
 
     if max_concurrency < 1:
         raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
 from factcheck.errors import ConfigurationError
 from factcheck.settings import OPENAI_URL, EndpointSpec, Kind, Settings, current
@@ -25,6 +27,7 @@ __all__ = [
     "from_client",
     "from_spec",
     "local_endpoint",
+    "loop_local_client",
     "resolve",
 ]
 
@@ -132,6 +135,35 @@ def async_http_client() -> httpx2.AsyncClient:
     from openai import DefaultAsyncHttpxClient
 
     return DefaultAsyncHttpxClient(verify=_ssl_context())
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def loop_local_client(
+    coroutine_function: Callable[P, Coroutine[Any, Any, R]],
+) -> Callable[P, Coroutine[Any, Any, R]]:
+    """``coroutine_function`` with its ``client=`` argument, when that is an ``AsyncOpenAI``,
+    given a connection pool of the running loop's own, closed before the loop ends.
+
+    For sync twins: each sync call runs a loop of its own, and the connections an async
+    client pools belong to the loop that opened them; reused by the next call's loop they
+    fail ("Event loop is closed"). The caller's client, its settings and its own pool are
+    left as they were."""
+
+    @functools.wraps(coroutine_function)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        from openai import AsyncOpenAI
+
+        client = kwargs.get("client")
+        if not isinstance(client, AsyncOpenAI):
+            return await coroutine_function(*args, **kwargs)
+        async with client.with_options(http_client=async_http_client()) as own:
+            kwargs["client"] = own
+            return await coroutine_function(*args, **kwargs)
+
+    return call
 
 
 def _async_client(base_url: str, api_key: str | None) -> AsyncOpenAI:

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from factcheck.endpoint import Endpoint, resolve
+from factcheck.endpoint import Endpoint, loop_local_client, resolve
 from factcheck.errors import FactcheckError, InputError
 from factcheck.llm import CallPolicy
 from factcheck.models import Report
@@ -27,12 +27,12 @@ from factcheck.pipeline import (
     CacheOption,
     check_max_claims,
     open_cache,
-    run_sync,
     summarise_source,
 )
 from factcheck.progress import counted, progress_bar
 from factcheck.text import make_source
 from factcheck.trust import DEFAULT_MAX_CLAIMS
+from factcheck.twins import run_sync, sync_twin
 
 if TYPE_CHECKING:
     from factcheck.cache import ResponseCache
@@ -92,7 +92,15 @@ async def asummarise_many(
     progress: bool | None = None,
     max_claims: int | None = DEFAULT_MAX_CLAIMS,
 ) -> list[Result]:
-    """Summarise many articles (async). See :func:`summarise_many`."""
+    """Summarise many articles; return one result per text, in order.
+
+    A result is a :class:`Report` or the :class:`FactcheckError` that stopped that article,
+    so one failure never aborts the batch. All articles share one endpoint and one cache,
+    and ``max_concurrency`` bounds the model calls in flight across all of them (chunks of
+    long articles included). ``progress``: a tqdm bar over the articles; None shows it in a
+    notebook or on a terminal, False never. Other options are those of
+    :func:`factcheck.summarise`.
+    """
     if max_concurrency < 1:
         raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
     check_max_claims(max_claims)
@@ -127,39 +135,4 @@ async def asummarise_many(
         )
 
 
-def summarise_many(
-    texts: Iterable[str | bytes],
-    *,
-    model: str | None = None,
-    client: AnyClient | None = None,
-    cache: CacheOption = True,
-    chunk_tokens: int | None = None,
-    max_concurrency: int = 4,
-    policy: CallPolicy | None = None,
-    repair: bool = True,
-    progress: bool | None = None,
-    max_claims: int | None = DEFAULT_MAX_CLAIMS,
-) -> list[Result]:
-    """Summarise many articles; return one result per text, in order.
-
-    A result is a :class:`Report` or the :class:`FactcheckError` that stopped that article,
-    so one failure never aborts the batch. All articles share one endpoint and one cache,
-    and ``max_concurrency`` bounds the model calls in flight across all of them (chunks of
-    long articles included). ``progress``: a tqdm bar over the articles; None shows it in a
-    notebook or on a terminal, False never. Other options are those of
-    :func:`factcheck.summarise`.
-    """
-    return run_sync(
-        asummarise_many(
-            texts,
-            model=model,
-            client=client,
-            cache=cache,
-            chunk_tokens=chunk_tokens,
-            max_concurrency=max_concurrency,
-            policy=policy,
-            repair=repair,
-            progress=progress,
-            max_claims=max_claims,
-        )
-    )
+summarise_many = sync_twin(loop_local_client(asummarise_many), runner=run_sync)

@@ -4,11 +4,9 @@ trust layer → Report."""
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import re
-from collections.abc import Awaitable, Callable, Collection, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -16,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from factcheck.attribution import attribute
 from factcheck.cache import ResponseCache, report_key
 from factcheck.chunking import Chunk, plan_chunks
-from factcheck.endpoint import Endpoint, async_http_client, resolve
+from factcheck.endpoint import Endpoint, loop_local_client, resolve
 from factcheck.errors import InputError, ModelError
 from factcheck.grounding import (
     ground_claim,
@@ -42,6 +40,7 @@ from factcheck.schema import (
 from factcheck.text import SEGMENTATION_VERSION, checked_text, segment
 from factcheck.tokens import count_tokens
 from factcheck.trust import DEFAULT_MAX_CLAIMS, choose_key_points, select_claims
+from factcheck.twins import run_sync, sync_twin
 
 if TYPE_CHECKING:
     from factcheck.endpoint import AnyClient
@@ -246,7 +245,31 @@ async def asummarise(
     partial: bool = False,
     max_claims: int | None = DEFAULT_MAX_CLAIMS,
 ) -> Report:
-    """Summarise an article into a :class:`Report` (async). See :func:`summarise`."""
+    """Summarise an article into a :class:`Report` whose claims are pinned to source sentences.
+
+    Claims come best first (``rank`` 1 is the most worth checking, ``score`` its
+    check-worthiness), at most ``max_claims`` of them (``None``: every candidate). Text
+    that is never a claim (bylines, captions, handles, links, rhetoric) never becomes one;
+    speakers come from the text; a statement never opens with an unresolved "He".
+
+    ``model``: the model name (or a ``.gguf`` path for the embedded runtime); defaults to
+    ``FACTCHECK_MODEL``. ``client``: an ``openai.OpenAI``/``AsyncOpenAI`` client; without one,
+    ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` pick the endpoint, else the embedded model runs.
+    ``cache``: True (default location), False, a path, or a :class:`ResponseCache`.
+    ``chunk_tokens``: article tokens per model call; longer articles are split on sentence
+    boundaries, processed concurrently (``max_concurrency``) and reduced in one more call.
+    ``repair``: replace wording that fails grounding with the cited source text (flagged,
+    with the model's text kept in the flag); False keeps the model's text and only flags it.
+    ``progress``: a progress bar over the chunks of a multi-chunk article; None shows it in
+    a notebook or on a terminal, False never.
+    ``partial``: when one chunk of a long article fails for good (a
+    :class:`~factcheck.errors.ModelError` after retries and re-asks), return the report of
+    the other chunks with a ``chunk_failed`` flag naming the missing sentences, instead of
+    raising. It raises anyway when every chunk fails or the reduce call fails.
+
+    ``text`` may be plain text or an HTML page (recognised by its first tag; the article's
+    text is extracted with trafilatura, ``pip install "factcheck[html]"``).
+    """
     check_max_claims(max_claims)
     if max_concurrency < 1:
         raise InputError(f"max_concurrency must be at least 1, got {max_concurrency}")
@@ -490,93 +513,4 @@ def check_max_claims(max_claims: int | None) -> None:
         )
 
 
-def run_sync(coro: Coroutine[Any, Any, R]) -> R:
-    """Run a coroutine from sync code, also where a loop already runs (Jupyter)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        running = False
-    else:
-        running = True
-    if not running:
-        # Outside the except clause: an error from the run must not come chained to
-        # "RuntimeError: no running event loop".
-        return asyncio.run(coro)
-    # The caller's context goes along: settings scoped with factcheck.settings.using()
-    # (--offline, testing.offline(), the pytest fixtures) hold in the helper thread too.
-    context = contextvars.copy_context()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="factcheck") as pool:
-        return pool.submit(context.run, asyncio.run, coro).result()
-
-
-def summarise(
-    text: str | bytes,
-    *,
-    model: str | None = None,
-    client: AnyClient | None = None,
-    cache: CacheOption = True,
-    chunk_tokens: int | None = None,
-    max_concurrency: int = 4,
-    policy: CallPolicy | None = None,
-    repair: bool = True,
-    progress: bool | None = None,
-    partial: bool = False,
-    max_claims: int | None = DEFAULT_MAX_CLAIMS,
-) -> Report:
-    """Summarise an article into a :class:`Report` whose claims are pinned to source sentences.
-
-    Claims come best first (``rank`` 1 is the most worth checking, ``score`` its
-    check-worthiness), at most ``max_claims`` of them (``None``: every candidate). Text
-    that is never a claim (bylines, captions, handles, links, rhetoric) never becomes one;
-    speakers come from the text; a statement never opens with an unresolved "He".
-
-    ``model``: the model name (or a ``.gguf`` path for the embedded runtime); defaults to
-    ``FACTCHECK_MODEL``. ``client``: an ``openai.OpenAI``/``AsyncOpenAI`` client; without one,
-    ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` pick the endpoint, else the embedded model runs.
-    ``cache``: True (default location), False, a path, or a :class:`ResponseCache`.
-    ``chunk_tokens``: article tokens per model call; longer articles are split on sentence
-    boundaries, processed concurrently (``max_concurrency``) and reduced in one more call.
-    ``repair``: replace wording that fails grounding with the cited source text (flagged,
-    with the model's text kept in the flag); False keeps the model's text and only flags it.
-    ``progress``: a progress bar over the chunks of a multi-chunk article; None shows it in
-    a notebook or on a terminal, False never.
-    ``partial``: when one chunk of a long article fails for good (a
-    :class:`~factcheck.errors.ModelError` after retries and re-asks), return the report of
-    the other chunks with a ``chunk_failed`` flag naming the missing sentences, instead of
-    raising. It raises anyway when every chunk fails or the reduce call fails.
-
-    ``text`` may be plain text or an HTML page (recognised by its first tag; the article's
-    text is extracted with trafilatura, ``pip install "factcheck[html]"``).
-    """
-    async def run(own: AnyClient | None) -> Report:
-        return await asummarise(
-            text,
-            model=model,
-            client=own,
-            cache=cache,
-            chunk_tokens=chunk_tokens,
-            max_concurrency=max_concurrency,
-            policy=policy,
-            repair=repair,
-            progress=progress,
-            partial=partial,
-            max_claims=max_claims,
-        )
-
-    return run_sync(_with_loop_pool(client, run))
-
-
-async def _with_loop_pool(
-    client: AnyClient | None, work: Callable[[AnyClient | None], Awaitable[R]]
-) -> R:
-    """Run ``work`` with ``client``; an async client gets a connection pool of this event
-    loop's own, closed before the loop ends. A sync call runs a loop of its own, and the
-    connections an async client pools belong to the loop that opened them: reused by the
-    next call's loop they fail ("Event loop is closed"). The caller's client, its settings
-    and its own pool are left as they were."""
-    from openai import AsyncOpenAI
-
-    if not isinstance(client, AsyncOpenAI):
-        return await work(client)
-    async with client.with_options(http_client=async_http_client()) as own:
-        return await work(own)
+summarise = sync_twin(loop_local_client(asummarise), runner=run_sync)

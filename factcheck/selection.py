@@ -31,9 +31,7 @@ _WORD = re.compile(r"[\w'’]+")
 # Shapes of text that is never a claim. Each has a reason the reader is shown.
 _URL = re.compile(r"https?://|\bwww\.|\bt\.co/|pic\.twitter\.com|\b\w+\.(?:com|org|net|co\.uk)/\S")
 _HANDLE = re.compile(r"(?<![\w.])@\w{2,}")
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _EMBED_SIGNATURE = re.compile(
     rf"^[—–-]\s*.{{0,80}}\(@\w+\)|"
     rf"[—–-]{{1,2}}\s*[^()\n]{{1,60}}\(@\w+\)\s*(?:{_MONTHS})\s+\d{{1,2}},\s+\d{{4}}|"

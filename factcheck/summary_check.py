@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from factcheck.endpoint import loop_local_client
 from factcheck.entities import Mention, MentionKind, extract, name_key
 from factcheck.errors import ConfigurationError, InputError
 from factcheck.grounding import inventory, mention_flags
@@ -56,6 +57,7 @@ from factcheck.models import (
 from factcheck.prompts import prompt_version, render
 from factcheck.schema import output_schema
 from factcheck.text import make_source, normalise, sentence_spans
+from factcheck.twins import run_sync, sync_twin
 
 if TYPE_CHECKING:
     from factcheck.endpoint import AnyClient
@@ -783,7 +785,26 @@ async def acheck_summary(
     policy: CallPolicy | None = None,
     trust_model: bool = False,
 ) -> SummaryCheck:
-    """Check a summary against its source (async). See :func:`check_summary`."""
+    """Check whether ``summary`` says only what ``source`` says.
+
+    Each summary sentence is aligned to the ``top_k`` source sentences it shares the
+    rarest words with, and compared with them and with the whole source: names, numbers,
+    amounts, percentages and dates it does not state (a name in the source's lead counts as
+    stated), a negation or an opposite word ("rose" for "fell"), a changed quantifier or
+    modal, two names the other way round, words and word pairs new to the source, and how
+    little of the sentence its evidence covers. A logistic regression fitted on labelled
+    summaries (``factcheck/data/summary_check.json``) turns these signals into
+    ``SentenceCheck.score``, the probability that the sentence is consistent with the
+    source; at ``SummaryCheck.threshold`` or above it is supported. ``SummaryCheck.score``
+    is the lowest sentence probability, and the summary is ``consistent`` when every
+    sentence is supported. Evidence is pinned: ``source.text[s.start:s.end] == s.text``.
+
+    ``use_model=True`` also asks the model for a verdict per sentence, kept as
+    ``model_label``; it changes the labels only with ``trust_model=True``, for a model that
+    beats the rules on ``python -m benchmarks.quality`` (the embedded one does not).
+    ``model``/``client``/``cache`` choose the endpoint and cache exactly as in
+    :func:`factcheck.summarise`.
+    """
     if not isinstance(summary, str):
         raise InputError(f"summary must be a str, got {type(summary).__name__}")
     if top_k < 1:
@@ -838,50 +859,4 @@ async def acheck_summary(
     )
 
 
-def check_summary(
-    source: str | bytes | Source,
-    summary: str,
-    *,
-    model: str | None = None,
-    client: AnyClient | None = None,
-    use_model: bool = True,
-    cache: CacheOption = True,
-    top_k: int = TOP_K,
-    policy: CallPolicy | None = None,
-    trust_model: bool = False,
-) -> SummaryCheck:
-    """Check whether ``summary`` says only what ``source`` says.
-
-    Each summary sentence is aligned to the ``top_k`` source sentences it shares the
-    rarest words with, and compared with them and with the whole source: names, numbers,
-    amounts, percentages and dates it does not state (a name in the source's lead counts as
-    stated), a negation or an opposite word ("rose" for "fell"), a changed quantifier or
-    modal, two names the other way round, words and word pairs new to the source, and how
-    little of the sentence its evidence covers. A logistic regression fitted on labelled
-    summaries (``factcheck/data/summary_check.json``) turns these signals into
-    ``SentenceCheck.score``, the probability that the sentence is consistent with the
-    source; at ``SummaryCheck.threshold`` or above it is supported. ``SummaryCheck.score``
-    is the lowest sentence probability, and the summary is ``consistent`` when every
-    sentence is supported. Evidence is pinned: ``source.text[s.start:s.end] == s.text``.
-
-    ``use_model=True`` also asks the model for a verdict per sentence, kept as
-    ``model_label``; it changes the labels only with ``trust_model=True``, for a model that
-    beats the rules on ``python -m benchmarks.quality`` (the embedded one does not).
-    ``model``/``client``/``cache`` choose the endpoint and cache exactly as in
-    :func:`factcheck.summarise`.
-    """
-    from factcheck.pipeline import run_sync
-
-    return run_sync(
-        acheck_summary(
-            source,
-            summary,
-            model=model,
-            client=client,
-            use_model=use_model,
-            cache=cache,
-            top_k=top_k,
-            policy=policy,
-            trust_model=trust_model,
-        )
-    )
+check_summary = sync_twin(loop_local_client(acheck_summary), runner=run_sync)

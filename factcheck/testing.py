@@ -219,9 +219,7 @@ def _cassette_path(cassette: Any) -> Path | None:
     return Path(path) if path else None
 
 
-def _fresh_cache(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def _fresh_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Path:
     cache_dir = tmp_path_factory.mktemp("factcheck-cache")
     # Subprocesses the test starts (a notebook kernel, the command line) use the same cache.
     monkeypatch.setenv("FACTCHECK_CACHE_DIR", str(cache_dir))

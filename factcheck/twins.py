@@ -5,17 +5,20 @@ defaults and annotations are the async one's (``inspect.signature`` follows ``__
 and mypy sees the same ``ParamSpec``, so a misspelt keyword is a type error), so the two
 cannot drift the way retyped keyword lists do. Written here rather than taken from a
 library: the pieces (``functools.wraps``, ``ParamSpec``) are the standard library's, and
-the runner is the caller's own (:func:`factcheck.pipeline.run_sync` also works inside a
-running loop, as in Jupyter).
+the runner is the caller's own (:func:`run_sync` also works inside a running loop, as in
+Jupyter).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar, cast
 
-__all__ = ["Runner", "sync_twin"]
+__all__ = ["Runner", "run_sync", "sync_twin"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,3 +49,22 @@ def sync_twin(
     if doc is not None:
         twin.__doc__ = doc
     return twin
+
+
+def run_sync(coro: Coroutine[Any, Any, R]) -> R:
+    """Run a coroutine from sync code, also where a loop already runs (Jupyter)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        running = False
+    else:
+        running = True
+    if not running:
+        # Outside the except clause: an error from the run must not come chained to
+        # "RuntimeError: no running event loop".
+        return asyncio.run(coro)
+    # The caller's context goes along: settings scoped with factcheck.settings.using()
+    # (--offline, testing.offline(), the pytest fixtures) hold in the helper thread too.
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="factcheck") as pool:
+        return pool.submit(context.run, asyncio.run, coro).result()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from factcheck.crosscheck import CONTRADICT_OVERLAP, NAME_MISMATCH, CrossCheck, cross_check
-from factcheck.endpoint import Endpoint, resolve
+from factcheck.endpoint import Endpoint, loop_local_client, resolve
 from factcheck.errors import InputError
 from factcheck.evidence import SentenceIndex, sort_key, terms, words
 from factcheck.hygiene import clean_text
@@ -34,10 +34,11 @@ from factcheck.models import (
     Verdict,
     VerdictLabel,
 )
-from factcheck.pipeline import MAX_TOKENS, CacheOption, open_cache, run_sync
+from factcheck.pipeline import MAX_TOKENS, CacheOption, open_cache
 from factcheck.prompts import prompt_version, render
 from factcheck.schema import IDS_MAX, VerdictOut, VerifyOutput, verify_schema
 from factcheck.text import make_source
+from factcheck.twins import run_sync, sync_twin
 
 if TYPE_CHECKING:
     from factcheck.cache import ResponseCache
@@ -637,7 +638,26 @@ async def averify(
     verbatim: bool = True,
     use_model: bool = True,
 ) -> Verdicts:
-    """Verdicts for claims (async). See :func:`verify`."""
+    """Check claims and return one :class:`~factcheck.models.Verdict` per claim, in order.
+
+    ``report_or_claims``: a :class:`Report` (its claims are checked against its own
+    source: did the article say it?), or a list of :class:`Claim` objects or statements.
+    ``evidence``: None (check against the source: a bare list of claims then needs
+    ``source=``), a list of texts, or a function ``claim -> list of texts`` (may be async).
+    Each evidence text becomes a document whose sentences carry exact offsets.
+
+    For each claim the ``top_k`` best-matching sentences (BM25; in source mode the claim's
+    own cited sentences first) are its candidates. A claim that none of them shares a content
+    word with is not_enough_info, and (with ``verbatim``) a claim that repeats candidate
+    sentences word for word is supported, both without the model. The other claims go to
+    the model ``batch_size`` at a time, one call per batch, which labels each supported /
+    contradicted / not_enough_info and cites candidate ids. Safeguards then downgrade to
+    not_enough_info any supported or contradicted verdict that cites nothing or whose cited
+    sentences hold under 25 % of the claim's content words. ``Verdict.safeguard`` says why
+    the library set a label; ``model_label`` keeps the model's answer.
+    ``max_concurrency``: batches in flight (default 1 on the embedded model, else 4).
+    The returned list also carries ``usage``. Other options are as for ``summarise``.
+    """
     if batch_size is not None and batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
     if top_k < 1:
@@ -709,54 +729,4 @@ async def averify(
     return result
 
 
-def verify(
-    report_or_claims: Report | Sequence[Claim | str],
-    *,
-    evidence: Evidence | None = None,
-    source: Source | str | bytes | None = None,
-    model: str | None = None,
-    client: AnyClient | None = None,
-    cache: CacheOption = True,
-    batch_size: int | None = None,
-    top_k: int = TOP_K,
-    max_concurrency: int | None = None,
-    policy: CallPolicy | None = None,
-    verbatim: bool = True,
-    use_model: bool = True,
-) -> Verdicts:
-    """Check claims and return one :class:`~factcheck.models.Verdict` per claim, in order.
-
-    ``report_or_claims``: a :class:`Report` (its claims are checked against its own
-    source: did the article say it?), or a list of :class:`Claim` objects or statements.
-    ``evidence``: None (check against the source: a bare list of claims then needs
-    ``source=``), a list of texts, or a function ``claim -> list of texts`` (may be async).
-    Each evidence text becomes a document whose sentences carry exact offsets.
-
-    For each claim the ``top_k`` best-matching sentences (BM25; in source mode the claim's
-    own cited sentences first) are its candidates. A claim that none of them shares a content
-    word with is not_enough_info, and (with ``verbatim``) a claim that repeats candidate
-    sentences word for word is supported, both without the model. The other claims go to
-    the model ``batch_size`` at a time, one call per batch, which labels each supported /
-    contradicted / not_enough_info and cites candidate ids. Safeguards then downgrade to
-    not_enough_info any supported or contradicted verdict that cites nothing or whose cited
-    sentences hold under 25 % of the claim's content words. ``Verdict.safeguard`` says why
-    the library set a label; ``model_label`` keeps the model's answer.
-    ``max_concurrency``: batches in flight (default 1 on the embedded model, else 4).
-    The returned list also carries ``usage``. Other options are as for ``summarise``.
-    """
-    return run_sync(
-        averify(
-            report_or_claims,
-            evidence=evidence,
-            source=source,
-            model=model,
-            client=client,
-            cache=cache,
-            batch_size=batch_size,
-            top_k=top_k,
-            max_concurrency=max_concurrency,
-            policy=policy,
-            verbatim=verbatim,
-            use_model=use_model,
-        )
-    )
+verify = sync_twin(loop_local_client(averify), runner=run_sync)

@@ -288,7 +288,7 @@ def test_author_rests_on_the_sentences_that_name_the_speaker(report: Report) -> 
 
 def test_claim_reviewed_is_the_cleaned_grounded_statement(report: Report) -> None:
     claims = list(report.claims)
-    claims[2] = claims[2].model_copy(update={"statement": claims[2].statement + ' },{'})
+    claims[2] = claims[2].model_copy(update={"statement": claims[2].statement + " },{"})
     changed = report.model_copy(update={"claims": claims})
     (review,) = to_claimreview(
         changed, [verdict(changed, 2, VerdictLabel.supported)], url=URL, publisher="Desk"

@@ -52,6 +52,7 @@ def seed_session(test: Callable[..., None]) -> Callable[..., None]:
     )
     return marked
 
+
 #: Local servers these tests start (the network stays blocked for everything else).
 LOOPBACK = ["127.0.0.1", "localhost", "::1"]
 
@@ -403,8 +404,7 @@ def test_every_format_the_readme_lists_works(
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     rows = re.findall(r"^\| (summarise|verify|check-summary|export) \| (.+?) \|$", readme, re.M)
     listed = {
-        command: re.findall(r"\b(json|markdown|html|claimreview)\b", text)
-        for command, text in rows
+        command: re.findall(r"\b(json|markdown|html|claimreview)\b", text) for command, text in rows
     }
     assert listed == {command: list(formats) for command, formats in FORMATS.items()}
 

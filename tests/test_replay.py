@@ -135,4 +135,3 @@ def test_other_openai_compatible_server_falls_back_to_json_mode(
     report = summarise(seed_text, client=client, model=DEFAULT_ALIAS, cache=False)
     assert_pinned(report)
     assert report.usage.calls == 2 and report.usage.retries == 0
-

@@ -195,9 +195,7 @@ def test_a_report_missing_a_chunk_is_not_stored_and_the_next_run_completes_it(
 ) -> None:
     source = make_source(long_text)
     server.fail_when(f"{source.sentences[-1].id}: ", Fault.server_error)
-    partial = run_embedded(
-        server, long_text, cache=cache, chunk_tokens=LONG_BUDGET, partial=True
-    )
+    partial = run_embedded(server, long_text, cache=cache, chunk_tokens=LONG_BUDGET, partial=True)
     assert [f for f in partial.flags if f.kind == FlagKind.chunk_failed]
     assert stored_reports(cache) == 0
     server.clear_faults()

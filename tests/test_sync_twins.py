@@ -40,6 +40,19 @@ def test_sync_and_async_twins_have_one_signature(
     assert mine == theirs, f"{sync.__name__} and {coroutine.__name__} differ: {drift}"
 
 
+@pytest.mark.parametrize(("sync", "coroutine"), PAIRS, ids=[s.__name__ for s, _ in PAIRS])
+def test_each_sync_function_is_derived_from_its_twin(
+    sync: Callable[..., Any], coroutine: Callable[..., Any]
+) -> None:
+    """Derived, not retyped: the sync function wraps the async one (through the wrapper that
+    gives a caller's async client a pool of each call's own loop), so there is nothing to
+    drift."""
+    middle = sync.__wrapped__  # type: ignore[attr-defined]
+    assert middle is not coroutine and middle.__wrapped__ is coroutine
+    assert inspect.iscoroutinefunction(middle)
+    assert sync.__doc__ == coroutine.__doc__ and "(async)" not in (sync.__doc__ or "")
+
+
 def test_a_drift_would_be_seen() -> None:
     def one(text: str, *, cache: bool = True) -> int:
         return 0
@@ -69,8 +82,7 @@ bad = scale(3, fcator=4)
 
 
 def test_a_derived_twin_keeps_the_signature_and_runs() -> None:
-    from factcheck.pipeline import run_sync
-    from factcheck.twins import sync_twin
+    from factcheck.twins import run_sync, sync_twin
 
     async def ascale(value: int, *, factor: int = 2) -> int:
         """Scale a value."""
