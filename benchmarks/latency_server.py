@@ -1,7 +1,7 @@
 """A simulated OpenAI-compatible endpoint: recorded answers after a fixed delay.
 
 SIMULATION, for wall-time and overhead benchmarks only. Every answer is a response that the
-embedded model (SmolLM2-135M) really gave, taken from ``cassettes/test_replay/``; the
+embedded model (SmolLM2-135M) really gave, taken from the cassettes under ``cassettes/``; the
 server waits ``--delay`` seconds per request (like a hosted model's fixed latency) and sends
 it back. Answers say nothing about quality. What is adapted, and why:
 
@@ -39,8 +39,10 @@ import yaml
 from factcheck.tokens import count_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The recordings of summarise() itself (re-recorded by ``make record``).
-CASSETTES = ROOT / "cassettes" / "test_replay"
+#: The recordings of the embedded model (re-recorded by ``make record``). Every folder: the
+#: embedded model's own requests are notes now, and the chunk and reduce answers it gave to
+#: the free-text requests (which other endpoints get) live in other tests' cassettes.
+CASSETTES = ROOT / "cassettes"
 
 
 class Recorded:
@@ -54,10 +56,13 @@ class Recorded:
 
 def _kind(fields: set[str]) -> str:
     """notes (one note per sentence, the embedded model's chunk answer), chunk (key points
-    and claims) or reduce, from the top-level fields of an answer or of a schema."""
+    and claims), reduce (headline and key points only) or other (a verdict, a summary
+    check), from the top-level fields of an answer or of a schema."""
     if "notes" in fields:
         return "notes"
-    return "chunk" if "claims" in fields else "reduce"
+    if "claims" in fields:
+        return "chunk"
+    return "reduce" if fields == {"headline", "points"} else "other"
 
 
 def _request_ids(body: dict[str, Any]) -> list[str] | None:
@@ -92,7 +97,7 @@ def _is_id(value: Any) -> bool:
 def load_recordings(folder: Path = CASSETTES) -> list[Recorded]:
     """Every successful recorded answer of the embedded model in ``folder``'s cassettes."""
     found: list[Recorded] = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.rglob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for item in data.get("interactions", []):
             response = item.get("response", {})

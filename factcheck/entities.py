@@ -559,6 +559,14 @@ class Inventory:
     words: frozenset[str] = frozenset()
     #: The text with the dots of acronyms removed ("U.S." → "US"), case kept.
     undotted: str = ""
+    # Look-up tables built on first use: a whole source's inventory answers thousands of
+    # look-ups (one per name and figure of every claim), and a scan per look-up would make
+    # a long document's grounding quadratic.
+    _values: set[Decimal] | None = field(default=None, init=False, repr=False, compare=False)
+    _by_prefix: dict[str, list[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _phrases: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, text: str) -> Inventory:
@@ -573,6 +581,11 @@ class Inventory:
 
     def values(self) -> set[Decimal]:
         """Every number the text states in any form, ordinals and "dozen" included."""
+        if self._values is None:
+            self._values = self._all_values()
+        return self._values
+
+    def _all_values(self) -> set[Decimal]:
         found = {m.value for m in self.mentions if m.value is not None}
         # A year can be written as a bare number; a day of the month is no count of things.
         found |= {Decimal(m.date.year) for m in self.mentions if m.date and m.date.year}
@@ -626,14 +639,53 @@ class Inventory:
         appear in capitals, so the pronoun "us" is not the U.S."""
         acronym = _undot(re.sub(r"['’]s$", "", mention.text))
         if re.fullmatch(r"[A-Z]{2,}", acronym):
-            return bool(re.search(rf"(?<![\w]){acronym}(?![\w])", self.undotted))
+            remembered = "\x00" + acronym  # no folded key starts with a NUL
+            if remembered not in self._phrases:
+                self._phrases[remembered] = bool(
+                    re.search(rf"(?<![\w]){acronym}(?![\w])", self.undotted)
+                )
+            return self._phrases[remembered]
         key = mention.key
-        if re.search(rf"(?<![\w']){re.escape(key)}(?![\w'])", self.folded):
-            return True
         words = key.split()
+        if len(words) == 1 and re.fullmatch(r"[\w']+", key):
+            # A single word stands whole in the text exactly when it is one of its words.
+            if key in self.words:
+                return True
+        elif all(w in self.words for w in re.findall(r"[\w']+", key)) and self._has_phrase(key):
+            return True
         if len(words) == 1:
-            return any(related_forms(key, w) for w in self.words)
+            return any(related_forms(key, w) for w in self._sharing_prefix(key))
         return all(self.has_name(replace(mention, text=w, key=w)) for w in words)
+
+    def _has_phrase(self, key: str) -> bool:
+        """Whether ``key`` stands whole in the folded text (not inside a longer word).
+        ``str.find`` rather than a regular expression: a long source is searched for the
+        same few names again and again, and the answers are kept."""
+        if key not in self._phrases:
+            found, at = False, self.folded.find(key)
+            while at >= 0 and not found:
+                end = at + len(key)
+                found = (at == 0 or not _word_char(self.folded[at - 1])) and (
+                    end == len(self.folded) or not _word_char(self.folded[end])
+                )
+                at = self.folded.find(key, at + 1)
+            self._phrases[key] = found
+        return self._phrases[key]
+
+    def _sharing_prefix(self, word: str) -> list[str]:
+        """The text's words that begin as ``word`` does: the only ones :func:`related_forms`
+        can relate to it (they must share at least five first letters)."""
+        if self._by_prefix is None:
+            self._by_prefix = {}
+            for w in self.words:
+                if len(w) >= 5:
+                    self._by_prefix.setdefault(w[:5], []).append(w)
+        return self._by_prefix.get(word[:5], [])
+
+
+def _word_char(ch: str) -> bool:
+    """A character of a word as ``[\\w']`` sees it."""
+    return ch == "'" or ch.isalnum() or ch == "_"
 
 
 def _undot(text: str) -> str:

@@ -329,9 +329,15 @@ def ground_headline(
     return headline, False, flags
 
 
+@lru_cache(maxsize=8)
+def _source_words(text: str) -> frozenset[str]:
+    """The content words of a whole source, once per source (not once per claim)."""
+    return frozenset(_content_words(text))
+
+
 def _speaker_flags(source: Source, speaker: str, item: str) -> list[Flag]:
     words = _content_words(speaker)
-    if not words or words & _content_words(source.text):
+    if not words or words & _source_words(source.text):
         return []
     return [
         Flag(

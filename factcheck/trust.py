@@ -23,7 +23,16 @@ from collections.abc import Collection, Iterable, Sequence
 
 from factcheck.attribution import Attributions, attribute, same_speaker
 from factcheck.grounding import UNGROUNDED, pin
-from factcheck.models import Claim, ClaimType, Flag, FlagKind, KeyPoint, Sentence, Source
+from factcheck.models import (
+    Claim,
+    ClaimType,
+    Flag,
+    FlagKind,
+    KeyPoint,
+    Sentence,
+    Source,
+    sentence_index,
+)
 from factcheck.selection import SentenceScore, score_sentences
 
 __all__ = ["DEFAULT_MAX_CLAIMS", "choose_key_points", "select_claims"]
@@ -142,13 +151,18 @@ def _attribute(claim: Claim, attributions: Attributions, repair: bool, item: str
     return claim.model_copy(update=update)
 
 
+def _position(source: Source, sentence_id: str) -> int | None:
+    """Where sentence ``sentence_id`` stands in ``source`` (ids are positions: S0, S1 …)."""
+    return None if source.sentence(sentence_id) is None else sentence_index(sentence_id)
+
+
 def _person_before(source: Source, attributions: Attributions, sentence_id: str) -> str | None:
     """The person a leading "He"/"She" points back to: the speaker of this sentence when
     the text resolved one, else the last person the preceding sentences named."""
     found = attributions.get(sentence_id)
     if found is not None and len(found.speaker.split()) >= 2:
         return found.speaker
-    index = next((k for k, s in enumerate(source.sentences) if s.id == sentence_id), None)
+    index = _position(source, sentence_id)
     if index is None:
         return None
     for previous in reversed(source.sentences[max(0, index - 3) : index]):
@@ -228,7 +242,7 @@ def _with_context(
     """The claim with the sentences before it that its opening word points back to (at
     most two), when they are not junk and one of them stands on its own."""
     first = claim.sentence_ids[0]
-    index = next((k for k, s in enumerate(source.sentences) if s.id == first), 0)
+    index = _position(source, first) or 0
     context: list[Sentence] = []
     for previous in reversed(source.sentences[max(0, index - 2) : index]):
         if scores.get(previous.id) is not None and scores[previous.id].junk is not None:
@@ -335,11 +349,22 @@ def select_claims(
 def _without_covered(claims: list[Claim]) -> list[Claim]:
     """Drop a source-worded claim whose sentences another claim already cites in full
     (a sentence taken in as context for the next one is not a second claim)."""
+    # Only a claim citing a claim's first sentence can cover it: indexed by sentence, a
+    # long document's thousands of candidates are compared with a few each, not with all.
+    citing: dict[str, list[int]] = {}
+    for j, other in enumerate(claims):
+        for sentence_id in other.sentence_ids:
+            citing.setdefault(sentence_id, []).append(j)
     kept = []
     for k, claim in enumerate(claims):
         ids = set(claim.sentence_ids)
-        covered = claim.origin == "source" and any(
-            j != k and ids < set(other.sentence_ids) for j, other in enumerate(claims)
+        covered = (
+            claim.origin == "source"
+            and bool(ids)
+            and any(
+                j != k and ids < set(claims[j].sentence_ids)
+                for j in citing.get(claim.sentence_ids[0], [])
+            )
         )
         if not covered:
             kept.append(claim)
