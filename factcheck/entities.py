@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from functools import lru_cache
 
 
 class MentionKind(str, Enum):
@@ -537,6 +538,13 @@ COMMON_OPENERS = NOT_NAMES | frozenset(
 )
 
 
+@lru_cache(maxsize=16384)
+def sentence_mentions(text: str) -> tuple[Mention, ...]:
+    """:func:`extract` of one sentence, cached: grounding, the selection and the attribution
+    rules all read every sentence's names, numbers and dates."""
+    return tuple(extract(text))
+
+
 def extract(text: str) -> list[Mention]:
     """Every date, amount, percentage, number and name in ``text``, in order of position."""
     scanner = _Scanner(text)
@@ -569,11 +577,13 @@ class Inventory:
     _phrases: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
-    def of(cls, text: str) -> Inventory:
+    def of(cls, text: str, mentions: list[Mention] | None = None) -> Inventory:
+        """The inventory of ``text``; ``mentions``, when given, are its mentions already
+        extracted (a source's, gathered sentence by sentence)."""
         folded = name_key(text)
         return cls(
             text=text,
-            mentions=extract(text),
+            mentions=extract(text) if mentions is None else mentions,
             folded=folded,
             words=frozenset(re.findall(r"[\w']+", folded)),
             undotted=_undot(text),

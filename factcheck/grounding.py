@@ -8,13 +8,16 @@ is flagged, never silently kept or silently dropped.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import lru_cache
 
 import snowballstemmer
 
-from factcheck.entities import Inventory, MentionKind, extract
+from factcheck.entities import Inventory, MentionKind, extract, sentence_mentions
 from factcheck.hygiene import clean_text
 from factcheck.models import (
     Claim,
@@ -140,6 +143,31 @@ def inventory(text: str) -> Inventory:
     return Inventory.of(text)
 
 
+def whole_source_inventory(source: Source) -> Inventory:
+    """The inventory of a whole source, gathered from its sentences' cached mentions: each
+    sentence is read once for every stage, not again as one long text. Kept per text (a
+    text's sentences are fixed by its segmentation), for the many claims of one report."""
+    with _SOURCE_INVENTORIES_LOCK:
+        found = _SOURCE_INVENTORIES.get(source.text)
+    if found is not None:
+        return found
+    gathered = [
+        replace(m, start=m.start + s.start, end=m.end + s.start)
+        for s in source.sentences
+        for m in sentence_mentions(s.text)
+    ]
+    built = Inventory.of(source.text, gathered)
+    with _SOURCE_INVENTORIES_LOCK:
+        _SOURCE_INVENTORIES[source.text] = built
+        while len(_SOURCE_INVENTORIES) > 8:
+            _SOURCE_INVENTORIES.popitem(last=False)
+    return built
+
+
+_SOURCE_INVENTORIES: OrderedDict[str, Inventory] = OrderedDict()
+_SOURCE_INVENTORIES_LOCK = threading.Lock()
+
+
 def mention_flags(
     text: str, cited: str, source: Source, *, item: str, checked: str = "cited sentences"
 ) -> list[Flag]:
@@ -148,7 +176,8 @@ def mention_flags(
     ``*_not_in_source`` when nothing in the source does. ``expected`` lists what the cited
     text says of the same kind (the number the model should have copied), if anything."""
     flags: list[Flag] = []
-    cited_inventory, source_inventory = inventory(cited), inventory(source.text)
+    source_inventory = whole_source_inventory(source)
+    cited_inventory = source_inventory if cited == source.text else inventory(cited)
     seen: set[tuple[MentionKind, str]] = set()
     for mention in extract(text):
         if (mention.kind, mention.text) in seen or cited_inventory.has(mention):

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from factcheck.entities import Mention, MentionKind, extract, fold
+from factcheck.entities import MentionKind, extract, fold, sentence_mentions
 from factcheck.models import Source
 
 __all__ = ["SentenceScore", "boilerplate_reason", "junk_reason", "score_sentences"]
@@ -121,11 +121,8 @@ _STOP = frozenset(
 )
 
 
-@lru_cache(maxsize=16384)
-def mentions(text: str) -> tuple[Mention, ...]:
-    """:func:`factcheck.entities.extract` of one sentence, cached: the selection and the
-    attribution rules both read every sentence's names, numbers and dates."""
-    return tuple(extract(text))
+#: One sentence's mentions, cached (shared with grounding and attribution).
+mentions = sentence_mentions
 
 
 def _content(text: str) -> list[str]:
