@@ -213,6 +213,9 @@ class _Names:
         self.first_seen: dict[str, int] = {}
         self.by_sentence: list[list[str]] = []
         self.titled: dict[str, str] = {}
+        #: Names the article gives with a personal title ("Mr Schmidt"): a person, even
+        #: when only the surname is used.
+        self.personal: set[str] = set()
         for index, (_, sentence_text, _) in enumerate(sentences):
             here: list[str] = []
             for mention in mentions(sentence_text):
@@ -224,6 +227,7 @@ class _Names:
                     text = text.split()[-1]
                 here.append(text)
                 self._remember_title(sentence_text, mention.start, text)
+                self._remember_apposed_title(sentence_text, mention.end, text)
                 self._add(text, index)
             self.by_sentence.append(here)
 
@@ -257,6 +261,16 @@ class _Names:
         """Whether the article uses ``name`` or a longer form of it."""
         return any(same_speaker(name, f) for f in self._candidates(name))
 
+    def _remember_apposed_title(self, text: str, end: int, name: str) -> None:
+        """ "David Mackintosh, Conservative MP for Northampton South, …": the title in the
+        aside right after a name is that person's, so "the MP" later is him."""
+        aside = _APPOSED_TITLE.match(text, end)
+        if aside is None:
+            return
+        title = aside.group("title").lower()
+        if title in TITLES and title not in ("former", "acting", "deputy", "vice"):
+            self.titled.setdefault(title, name)
+
     def _remember_title(self, text: str, start: int, name: str) -> None:
         before = text[max(0, start - 40) : start].lower().split()
         titles = []
@@ -266,6 +280,8 @@ class _Names:
                 titles.append(stem)
                 continue
             break
+        if any(t in _PERSONAL_TITLES for t in titles):
+            self.personal.add(_after_titles(name))
         for title in titles:
             if title in TITLES and title not in ("former", "acting", "deputy", "vice"):
                 self.titled.setdefault(title, name)
@@ -277,6 +293,14 @@ class _Names:
         forms = [full for full in self._candidates(name) if same_speaker(full, name)]
         best = max(forms, key=lambda f: (len(f), f), default=name)
         return name if len(name_key(name)) > len(name_key(best)) else best
+
+
+#: ", the Conservative MP for …" / ", chief executive of …": a title within the first few
+#: words of an aside.
+_APPOSED_TITLE = re.compile(
+    r"['’]?s?,\s+(?:the\s+|a\s+|an\s+)?(?:[\w’'\-]+\s+){0,3}?(?P<title>[A-Za-z]+)\b"
+    r"(?=\s*(?:,|of\b|for\b|at\b|in\b))"
+)
 
 
 def _noun_phrase_before(text: str, end: int) -> str:
@@ -294,6 +318,18 @@ def _noun_phrase_before(text: str, end: int) -> str:
     phrase = match.group(1).strip()
     # Drop leading connectors the pattern allowed inside names ("of", "the").
     phrase = re.sub(r"^(?:of|for|by|and|de|van|von|al)\s+", "", phrase)
+    # "The death occurred when police": the subject is the one after the last clause
+    # word; "And Zwanziger": a sentence's opening conjunction is no part of a name.
+    phrase = re.split(
+        r"\s(?:when|while|where|after|before|because|as|if|that|which|who)\s", phrase
+    )[-1]
+    phrase = re.sub(r"^(?:And|But|So|Yet|Or|Meanwhile|However|Also|Now|Then)\s+", "", phrase)
+    if re.match(r"^[A-Z][a-z]+ing\b", phrase) or re.search(
+        r"\b(?:what|how|why|whether)\s*$", head[: len(head) - len(match.group(1))]
+    ):
+        # "Speaking on Radio 4, he said": a participle's clause; "what the move said
+        # about …": an indirect question. Neither names a speaker.
+        return ""
     return phrase
 
 
@@ -313,6 +349,16 @@ def _noun_phrase_after(text: str, start: int) -> str:
 
 _ACCORDING = re.compile(r"\baccording to\s+", re.IGNORECASE)
 _INVERTED = re.compile(rf"[,.!?]?[”\"’']\s*,?\s*(?:{_INVERTED_SAY})\s+(?=[A-Za-z])")
+#: ", say police." / ", said the spokesman." at the end of a sentence without quotation.
+_TRAILING_INVERTED = re.compile(
+    r",\s*(?:said|says|say|added|adds|reported|reports|report|wrote|writes|noted|notes)\s+"
+    r"(?P<who>(?:(?:the|a|an)\s+(?:(?!(?:was|were|is|are|be|been|had|has|have|would|will|"
+    r"could|did|does|that)\b)[\w’'\-]+\s*){1,4}|[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3}|"
+    r"police|officials|sources|investigators|prosecutors|authorities|witnesses|analysts|"
+    r"officers|experts|residents|organisers|organizers|doctors))\s*[.!]?\s*$"
+)
+#: Titles only people have.
+_PERSONAL_TITLES = frozenset("mr mrs ms miss dr sir dame lord lady prof professor".split())
 #: "“…”: Domino's Pizza CEO Don Meij." — a quotation captioned with its speaker.
 _CAPTIONED = re.compile(r"[”\"]\s*[:—–-]\s*(?P<who>[^.“”\"]{3,80})\.?\s*$")
 #: "Name, the assistant director of …, said" / "The startup, which …, said": the subject
@@ -346,6 +392,65 @@ def _outside_quotes(text: str, inside: bool) -> str:
     return "".join(out)
 
 
+#: "was criticised", "were told", "is expected": a passive verb's subject is what was said
+#: about or to, not who said it.
+_PASSIVE = re.compile(
+    r"\b(?:am|is|are|was|were|be|been|being|get|gets|got)\s+"
+    r"(?:(?:\w+ly|first|also|later|once|never|not|widely|since)\s+)?$",
+    re.I,
+)
+#: "… by" after a passive verb of saying: the agent is the one who said it.
+_BY_AGENT = re.compile(r"\s+by\s+")
+#: Words before "say" that make it the noun ("have the final say", "a say in").
+_NOUN_SAY = frozenset(
+    "a an the final last first their his her its our your my no any some more real big "
+    "little equal full greater bigger".split()
+)
+#: The subject a sentence opens with: a run of capitalised words or a pronoun, followed
+#: by a lower-case verb.
+_SENTENCE_SUBJECT = re.compile(
+    r"^\s*(?P<np>(?:He|She|It|They|We|I)|[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})"
+    r"\s+(?:\w+ly\s+)?[a-z]+"
+)
+#: "will express", "is due to announce", "could say": not said (yet), whoever may say it.
+_NOT_YET = re.compile(
+    r"\b(?:will|would|could|may|might|shall|should|must|can|to)\s+(?:\w+ly\s+|also\s+|not\s+)?$",
+    re.I,
+)
+#: Participles that, right before "for"/"of"/"by"/"as", describe what was done to the
+#: phrase before them ("the multinationals criticised for …", "a man accused of …").
+_REDUCED_PASSIVE = frozenset(
+    "criticised criticized praised blamed accused described reported alleged expected "
+    "told asked thanked".split()
+)
+#: A noun phrase that ends in a subject pronoun after other words: a relative clause.
+_RELATIVE_CLAUSE = re.compile(r"\S\s+(?:he|she|they|we|I|you|it)$")
+
+
+def _not_saying(text: str, verb: re.Match[str]) -> bool:
+    """Whether a verb-of-saying match is no act of saying by the phrase before it: a
+    passive ("was criticised", "one of the firms criticised for"), something not yet said
+    ("will express", "is due to announce"), the noun "say" ("the final say"), or "denied"
+    a person (a goalkeeper's save)."""
+    return _not_saying_at(text, verb.start(), verb.end())
+
+
+def _not_saying_at(text: str, start: int, end: int) -> bool:
+    word = text[start:end]
+    before = text[:start]
+    after = text[end:]
+    if word != "saying" and _PASSIVE.search(before):
+        return True
+    if _NOT_YET.search(before):
+        return True
+    if word in _REDUCED_PASSIVE and re.match(r"\s+(?:for|of|by|as)\b", after):
+        return True
+    if word == "denied" and re.match(r"\s+[A-Z][a-z]", after):
+        return True
+    previous = before.split()[-1:] or [""]
+    return word == "say" and previous[0].casefold() in _NOUN_SAY
+
+
 def _cues(text: str) -> list[tuple[str, str]]:
     """(noun phrase, cue) pairs for the speakers a sentence names, best first."""
     found: list[tuple[str, str]] = []
@@ -357,10 +462,17 @@ def _cues(text: str) -> list[tuple[str, str]]:
         phrase = _noun_phrase_after(text, m.end())
         if phrase:
             found.append((phrase, "said X"))
+    trailing = _TRAILING_INVERTED.search(text)
+    if trailing:
+        # "… is believed to be out of danger, say police.": the speaker closes the sentence.
+        found.append((trailing.group("who"), "said X"))
     captioned = _CAPTIONED.search(text)
     if captioned:
         found.append((captioned.group("who").strip(), "quotation captioned"))
     for m in _APPOSITIVE.finditer(text):
+        verb = re.search(r"\S+$", m.group(0))
+        if verb is not None and _not_saying_at(text, m.start() + verb.start(), m.end()):
+            continue  # "Kate Frame, has been asked to …"
         who, aside = m.group("who").strip(), m.group("aside").strip()
         described = (
             who[:1].islower() or who.split()[0] in ("The", "A", "An") or who.split()[-1].islower()
@@ -370,11 +482,30 @@ def _cues(text: str) -> list[tuple[str, str]]:
             found.append((aside, "X, …, said"))
         found.append((who, "X, …, said"))
     for m in _SUBJECT_VERB.finditer(text):
+        agent = _BY_AGENT.match(text, m.end())
+        if agent and _PASSIVE.search(text[: m.start()]):
+            # "The guilty pleas were first reported by the Wall Street Journal".
+            phrase = _noun_phrase_after(text, agent.end())
+            if phrase:
+                found.append((phrase, "said by X"))
+            continue
+        if _not_saying(text, m):
+            continue
         phrase = _noun_phrase_before(text, m.start())
+        if _RELATIVE_CLAUSE.search(phrase):
+            # "the only player he called upon": the verb belongs to a clause about the
+            # phrase, whose subject is the pronoun; the phrase said nothing.
+            continue
         if phrase:
             found.append((phrase, "X said"))
         before = text[: m.start()].rstrip()
-        if before.endswith(","):
+        if before.endswith(",") and m.group(0) == "saying":
+            # "Vettel confronted Kvyat …, saying": the one saying is the sentence's
+            # subject, not whatever stands before the comma.
+            subject = _SENTENCE_SUBJECT.match(text)
+            if subject:
+                found.append((subject.group("np"), "X …, saying"))
+        elif before.endswith(","):
             # "Watson's attorney, Lanny Breuer, told …": the name just before the comma.
             phrase = _noun_phrase_before(text, len(before) - 1)
             if phrase:
@@ -437,11 +568,15 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
         quoted_run = quoted_run + 1 if inside else 0
         found: Attribution | None = None
         # Bylines, captions, handles and boilerplate name no speaker ("Story continues").
-        cues = [] if boilerplate_reason(text) is not None else _cues(_outside_quotes(text, inside))
+        unquoted = _outside_quotes(text, inside)
+        cues = [] if boilerplate_reason(text) is not None else _cues(unquoted)
         for phrase, cue in cues:
-            found = _resolve(
-                phrase, cue, sentence_id, names, last_person, last_named_person, last_body
-            )
+            # Names within quotation marks are the speaker's words, not antecedents.
+            found = _person_earlier_in(unquoted, phrase, cue, sentence_id, names, index)
+            if found is None:
+                found = _resolve(
+                    phrase, cue, sentence_id, names, last_person, last_named_person, last_body
+                )
             if found is not None:
                 break
         if found is None and not inside and _QUOTED.search(text):
@@ -459,7 +594,7 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
             found = Attribution(earlier.speaker, earlier.sentence_ids, "continued quotation")
         if found is not None:
             result[sentence_id] = found
-            if _person_like(found.speaker):
+            if _person_like(found.speaker) or found.speaker in names.personal:
                 last_person = found
             elif any(w[:1].isupper() for w in found.speaker.split()[1:]) or (
                 found.speaker.endswith("s") and not found.cue.startswith("pronoun")
@@ -484,6 +619,28 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
     return Attributions(by_sentence=result, names=tuple(names.full))
 
 
+def _person_earlier_in(
+    text: str, phrase: str, cue: str, sentence_id: str, names: _Names, index: int
+) -> Attribution | None:
+    """ "Philipp Lahm created controversy when he wrote …": a "he" or "she" within a
+    sentence points back to the person the sentence has just named, before any earlier
+    speaker."""
+    if phrase not in ("he", "she"):
+        return None  # sentence-initial "He"/"She" point back across sentences
+    pronoun = re.search(rf"\b{phrase}\b", text)
+    if pronoun is None:
+        return None
+    before = [
+        names.canonical(name)
+        for name in names.by_sentence[index]
+        if 0 <= text.find(name) < pronoun.start()
+    ]
+    people = [name for name in before if _person_like(name)]
+    if not people:
+        return None
+    return Attribution(people[-1], (sentence_id,), f"pronoun ({cue})")
+
+
 _SUBJECT = re.compile(
     r"^(?P<np>(?:The|An?)\s+(?:[\w\-]+\s+){0,2}?[\w\-]+|"
     r"(?!(?:The|An?)\s)[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})"
@@ -505,6 +662,8 @@ def _subject_of_quotation(
     if not match:
         return None
     phrase = match.group("np")
+    if re.match(r"^[A-Z][a-z]+ing\b", phrase):
+        return None  # "Speaking on Radio 4, he said: …": a participle, not a subject
     found = _resolve(
         phrase, "subject of a quotation", sentence_id, names, last_person, None, last_body
     )

@@ -151,6 +151,18 @@ def _attribute(claim: Claim, attributions: Attributions, repair: bool, item: str
     return claim.model_copy(update=update)
 
 
+#: A person the text mentions without a name, whom a following "He"/"She" may mean.
+_UNNAMED_PERSON = re.compile(
+    r"\b(?:the|a|an|one|another|this|that)\s+(?:[\w\-]+\s+){0,2}?(?:man|woman|boy|girl|child|"
+    r"baby|teenager|teen|youngster|rider|driver|passenger|victim|patient|pupil|student|"
+    r"player|soldier|suspect|pilot|cyclist|motorcyclist|pedestrian|walker|climber|swimmer|"
+    r"worker|resident|mother|father|son|daughter|wife|husband|brother|sister|friend|"
+    r"person|customer|owner|gunman|attacker|defendant|prisoner|inmate|officer|nurse|doctor|"
+    r"pensioner|toddler|infant|casualty|survivor|witness|neighbour|neighbor)\b",
+    re.IGNORECASE,
+)
+
+
 def _position(source: Source, sentence_id: str) -> int | None:
     """Where sentence ``sentence_id`` stands in ``source`` (ids are positions: S0, S1 …)."""
     return None if source.sentence(sentence_id) is None else sentence_index(sentence_id)
@@ -166,6 +178,10 @@ def _person_before(source: Source, attributions: Attributions, sentence_id: str)
     if index is None:
         return None
     for previous in reversed(source.sentences[max(0, index - 3) : index]):
+        if _UNNAMED_PERSON.search(previous.text):
+            # "Crewman Chris Page said the rider had head injuries. She was treated…":
+            # a person the text does not name stands between, and "She" may be them.
+            return None
         earlier = attributions.get(previous.id)
         if earlier is not None and len(earlier.speaker.split()) >= 2:
             return earlier.speaker

@@ -115,6 +115,83 @@ def test_attribution_constructions(sentence: str, speaker: str) -> None:
     assert found is not None and same_speaker(found.speaker, speaker), found
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Mr Mackintosh was criticised over the loan to the football club.",  # passive
+        "Pirc's head, Kate Frame, has been asked to scrutinise the police response.",
+        "Ministers will have the final say on whether the circuit goes ahead.",  # noun
+        "Coach Eddie Jones came to see May, the only player he called upon this year.",
+        "Hamilton will express his confidence at the next race.",  # not said yet
+        "Google is one of the multinationals criticised for their tax affairs.",
+        "Goalkeeper Sam Slocombe denied Matthew Briggs with a fine save.",
+        "Others wondered what the move said about the family.",  # indirect question
+    ],
+)
+def test_verbs_of_saying_that_name_no_speaker(sentence: str) -> None:
+    assert attribute(make_source(sentence)).get("S0") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence_id", "speaker"),
+    [
+        ("The pleas were first reported by the Wall Street Journal.", "S0", "Wall Street Journal"),
+        ("A second student was hurt but is out of danger, say police.", "S0", "police"),
+        (
+            "The talks failed, said the spokesman for the union.",
+            "S0",
+            "the spokesman for the union",
+        ),
+        (
+            "Theo Zwanziger said he was glad. Philipp Lahm caused a row in 2011 when he wrote "
+            "that players should stay quiet.",
+            "S1",
+            "Philipp Lahm",
+        ),
+        (
+            "David Mackintosh, Conservative MP for Northampton South, announced his decision. "
+            "The MP has denied any wrongdoing.",
+            "S1",
+            "David Mackintosh",
+        ),
+        (
+            "Sebastian Vettel came second. Vettel confronted Kvyat after the race, saying the "
+            "move was dangerous.",
+            "S1",
+            "Sebastian Vettel",
+        ),
+        (
+            "Eric Schmidt runs Google. Speaking on BBC Radio 4's Start the Week, he said the "
+            "firm obeyed the law.",
+            "S1",
+            "Eric Schmidt",
+        ),
+        (
+            "Mr Schmidt told the BBC the firm paid its taxes. Speaking on BBC Radio 4, he "
+            "said: “What we are doing is legal.”",
+            "S1",
+            "Schmidt",
+        ),
+    ],
+)
+def test_speakers_of_news_constructions(text: str, sentence_id: str, speaker: str) -> None:
+    found = attribute(make_source(text)).get(sentence_id)
+    assert found is not None and same_speaker(found.speaker, speaker), found
+
+
+def test_a_pronoun_with_two_possible_antecedents_is_not_rewritten() -> None:
+    """ "She" after "Chris Page said the rider …" may be the rider: the claim takes the
+    sentence before as context instead of naming the wrong person."""
+    text = (
+        "Crewman Chris Page said the rider had head injuries and was very cold.\n"
+        "She was treated before being flown to the University Hospital of Wales.\n"
+    )
+    report = _report(text, max_claims=None)
+    treated = next(c for c in report.claims if "S1" in c.sentence_ids)
+    assert "Chris Page was treated" not in treated.statement
+    assert treated.sentence_ids == ["S0", "S1"]
+
+
 def test_a_model_speaker_the_text_does_not_bear_out_is_replaced_and_flagged() -> None:
     report = _report(ARTICLE, max_claims=None, who={"S0": "France", "S1": "Starmer"})
     first = next(c for c in report.claims if c.sentence_ids == ["S0"])
