@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
-from benchmarks.perf.common import markdown
+from benchmarks.perf.common import best_of, markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -96,15 +95,6 @@ def corpora(data: Path) -> dict[str, list[str]]:
 
 def _ends(spans: Iterable[tuple[int, int]]) -> set[int]:
     return {end for _, end in spans}
-
-
-def best_of(repeats: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def compare(docs: list[str], repeats: int) -> dict[str, float]:
