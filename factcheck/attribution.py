@@ -357,6 +357,14 @@ _TRAILING_INVERTED = re.compile(
     r"police|officials|sources|investigators|prosecutors|authorities|witnesses|analysts|"
     r"officers|experts|residents|organisers|organizers|doctors))\s*[.!]?\s*$"
 )
+#: A sentence whose subject is a person it does not name: "One Londoner who drove …",
+#: "A woman in the crowd …".
+_UNNAMED_SUBJECT = re.compile(
+    r"^\s*(?P<who>(?:One|A|An|Another)\s+(?:[\w\-]+\s+){0,2}?(?:[A-Z][a-z]+ers?|man|woman|"
+    r"boy|girl|resident|witness|user|viewer|fan|driver|passenger|motorist|shopper|"
+    r"teenager|student|worker|neighbour|neighbor|reader|listener|customer|mother|father|"
+    r"passer-by|onlooker|local|commuter))\b"
+)
 #: Titles only people have.
 _PERSONAL_TITLES = frozenset("mr mrs ms miss dr sir dame lord lady prof professor".split())
 #: "“…”: Domino's Pizza CEO Don Meij." — a quotation captioned with its speaker.
@@ -555,6 +563,8 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
     last_named_person: tuple[str, str] | None = None  # (name, sentence id)
     last_body: Attribution | None = None
     last_quoted: tuple[int, Attribution] | None = None
+    #: A person the previous sentence introduced without a name ("One Londoner …").
+    unnamed: tuple[str, str] | None = None
     open_quote: Attribution | None = None
     inside = False
     previous_text = ""
@@ -573,6 +583,10 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
         for phrase, cue in cues:
             # Names within quotation marks are the speaker's words, not antecedents.
             found = _person_earlier_in(unquoted, phrase, cue, sentence_id, names, index)
+            if found is None and phrase.lower() in ("he", "she") and unnamed is not None:
+                # "One Londoner … shared a photo. “Shame about my wheels,” he wrote.": the
+                # person just described, not whoever the article named before.
+                found = Attribution(unnamed[1], (unnamed[0],), f"pronoun ({cue})")
             if found is None:
                 found = _resolve(
                     phrase, cue, sentence_id, names, last_person, last_named_person, last_body
@@ -592,6 +606,8 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
             # speaker once and lets the next paragraphs of quotation follow.
             earlier = last_quoted[1]
             found = Attribution(earlier.speaker, earlier.sentence_ids, "continued quotation")
+        described = _UNNAMED_SUBJECT.match(unquoted)
+        unnamed = (sentence_id, described.group("who")) if described else None
         if found is not None:
             result[sentence_id] = found
             if _person_like(found.speaker) or found.speaker in names.personal:

@@ -167,6 +167,12 @@ def test_verbs_of_saying_that_name_no_speaker(sentence: str) -> None:
             "Eric Schmidt",
         ),
         (
+            "Vladimir Putin spoke on Monday. One Londoner who drove through the protest "
+            "shared a photo of his wheels. “Shame about my wheels,” he wrote.",
+            "S2",
+            "One Londoner",
+        ),
+        (
             "Mr Schmidt told the BBC the firm paid its taxes. Speaking on BBC Radio 4, he "
             "said: “What we are doing is legal.”",
             "S1",
