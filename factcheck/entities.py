@@ -240,6 +240,11 @@ _MONTH_ALONE = re.compile(
 _WEEKDAY_ALONE = re.compile(
     r"\b(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b", re.IGNORECASE
 )
+# Necessary conditions of the patterns above, checked first: most sentences of a long
+# document hold no date, amount or percentage, and one cheap search rules them out.
+_MAY_HOLD_DATE = re.compile(rf"\d|\b(?:{_MONTH}|{_WEEKDAY})", re.IGNORECASE)
+_MAY_HOLD_AMOUNT = re.compile(rf"[$£€¥₹]|\b(?:{_CURRENCY_CODE}|{_CURRENCY_WORD})\b", re.IGNORECASE)
+_MAY_HOLD_PERCENT = re.compile(r"%|\bper\s?cent|\bpercent|\bpc\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\d.,$£€])\b(?P<year>1[89]\d\d|20\d\d)s?\b(?![.,]\d|%)")
 _BARE_NUMBER = re.compile(_NUMBER, re.IGNORECASE)
 _UNIT = re.compile(r"[\s-]+([a-z]{2,})\b")
@@ -351,6 +356,8 @@ class _Scanner:
         self.found.append(mention)
 
     def dates(self) -> None:
+        if not _MAY_HOLD_DATE.search(self.text):
+            return
         for pattern in (_DATE_ISO, _DATE_MDY, _DATE_DMY, _DATE_MY, _MONTH_ALONE):
             for m in pattern.finditer(self.text):
                 if not self.free(m.start(), m.end()):
@@ -382,6 +389,8 @@ class _Scanner:
                 self.add(Mention(MentionKind.date, m.group(), m.start(), m.end(), date=value))
 
     def amounts(self) -> None:
+        if not _MAY_HOLD_AMOUNT.search(self.text):
+            return
         for pattern in (_AMOUNT_BEFORE, _AMOUNT_AFTER):
             for m in pattern.finditer(self.text):
                 if not self.free(m.start(), m.end()):
@@ -410,6 +419,8 @@ class _Scanner:
                 )
 
     def percents(self) -> None:
+        if not _MAY_HOLD_PERCENT.search(self.text):
+            return
         for m in _PERCENT.finditer(self.text):
             if self.free(m.start(), m.end()):
                 value, spelled = _number_value(m)
