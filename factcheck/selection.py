@@ -133,6 +133,8 @@ def _outside_quotes(text: str) -> str:
     return re.sub(r"“[^”]*”?|\"[^\"]*\"?|«[^»]*»?", " ", text)
 
 
+# Cached: the selection and the attribution rules both ask of every sentence.
+@lru_cache(maxsize=16384)
 def boilerplate_reason(text: str) -> str | None:
     """Why ``text`` is page furniture (a link, handle, byline, caption, navigation, a
     heading) rather than article prose, or None."""
