@@ -44,7 +44,8 @@ class Fact:
 @dataclass(frozen=True)
 class Quote:
     snippet: str
-    speaker: str
+    #: None for a quotation the article gives no speaker (a scare quote).
+    speaker: str | None
     aliases: tuple[str, ...]
 
 

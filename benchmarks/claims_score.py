@@ -13,7 +13,8 @@ What counts (see the module ``benchmarks.claims`` for the table):
 - a claim **cites a quotation** when one of its cited sentences overlaps a gold quotation; its
   speaker is **right** when, compared case- and whitespace-insensitively, it equals the
   quotation's speaker or one of its aliases, or contains the speaker's full name (a claim
-  citing quotations of several speakers is right when it names any of them);
+  citing quotations of several speakers is right when it names any of them); for a
+  quotation the gold gives no speaker, no speaker is right;
 - a claim **starts with a pronoun** when the first word of its statement (after opening
   quotation marks, and before an apostrophe: "We've") is a personal or demonstrative pronoun.
 """
@@ -83,9 +84,13 @@ def norm_name(name: str) -> str:
 def speaker_right(speaker: str | None, quotes: Iterable[Quote]) -> bool:
     """Whether ``speaker`` names the speaker of one of ``quotes`` (rules in the docstring)."""
     if not speaker or not speaker.strip():
-        return False
+        # A quotation the gold gives no speaker (a scare quote, a label's wording): no
+        # speaker is the right answer.
+        return any(not (quote.speaker or "").strip() for quote in quotes)
     said = norm_name(speaker)
     for quote in quotes:
+        if not (quote.speaker or "").strip():
+            continue
         full = norm_name(quote.speaker)
         if said == full or full in said or said in {norm_name(a) for a in quote.aliases}:
             return True

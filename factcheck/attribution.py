@@ -337,16 +337,29 @@ def _noun_phrase_after(text: str, start: int) -> str:
     """The noun phrase that starts at ``start`` (the subject after an inverted verb)."""
     tail = text[start:]
     match = re.match(
-        r"\s*((?:the|a|an|[A-Z][\w’'.\-]*)(?:\s+(?:[A-Z][\w’'.\-]*|of|for|the|[a-z]+(?=\s+[A-Z])))*"
+        r"\s*((?:(?:the|a|an)\s+)?[A-Z][\w’'.\-]*"
+        r"(?:\s+(?:[A-Z][\w’'.\-]*|of|for|the|[a-z]+(?=\s+[A-Z])))*"
         r"|(?:the|a|an)\s+(?:[\w\-]+\s+){0,2}[\w\-]+)",
         tail,
     )
     if not match:
         return ""
     phrase = match.group(1).strip().rstrip(".,;:")
-    return re.split(r",|\s+(?:who|which|that|in|on|at|after|before|when)\b", phrase)[0].strip()
+    phrase = re.split(r",|\s+(?:who|which|that|in|on|at|after|before|when)\b", phrase)[0].strip()
+    # "said the 31-year-old afterwards": a closing adverb is no part of the speaker.
+    return re.sub(
+        r"\s+(?:afterwards|later|yesterday|today|tonight|recently|earlier|too|also|again|"
+        r"\w+ly)$",
+        "",
+        phrase,
+    )
 
 
+#: "an example provided by", "a statement issued by": what is cited, then who issued it.
+_DOCUMENT_BY = re.compile(
+    r"(?:an?|the)\s+(?:[\w\-]+\s+){0,3}?(?:provided|issued|published|released|written|"
+    r"given|prepared|posted|shared|sent|filed)\s+by\s+"
+)
 _ACCORDING = re.compile(r"\baccording to\s+", re.IGNORECASE)
 _INVERTED = re.compile(rf"[,.!?]?[”\"’']\s*,?\s*(?:{_INVERTED_SAY})\s+(?=[A-Za-z])")
 #: ", say police." / ", said the spokesman." at the end of a sentence without quotation.
@@ -463,7 +476,9 @@ def _cues(text: str) -> list[tuple[str, str]]:
     """(noun phrase, cue) pairs for the speakers a sentence names, best first."""
     found: list[tuple[str, str]] = []
     for m in _ACCORDING.finditer(text):
-        phrase = _noun_phrase_after(text, m.end())
+        document = _DOCUMENT_BY.match(text, m.end())
+        # "according to an example provided by the agency": the agency says it.
+        phrase = _noun_phrase_after(text, document.end() if document else m.end())
         if phrase:
             found.append((phrase, "according to"))
     for m in _INVERTED.finditer(text):

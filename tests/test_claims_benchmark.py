@@ -120,6 +120,12 @@ def test_speaker_matches_name_alias_or_contains_the_full_name(
     assert speaker_right(said, GOLD.quotes) is right
 
 
+def test_a_quotation_without_a_speaker_wants_none() -> None:
+    scare = (Quote("first-hand", None, ()),)
+    assert speaker_right(None, scare) is True
+    assert speaker_right("Ann Lee", scare) is False
+
+
 @pytest.mark.parametrize(
     ("statement", "pronoun"),
     [

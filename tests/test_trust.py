@@ -137,6 +137,12 @@ def test_verbs_of_saying_that_name_no_speaker(sentence: str) -> None:
     [
         ("The pleas were first reported by the Wall Street Journal.", "S0", "Wall Street Journal"),
         ("A second student was hurt but is out of danger, say police.", "S0", "police"),
+        ("“It works,” said the spokesman afterwards.", "S0", "the spokesman"),
+        (
+            "The label could read “less calcium”, according to an example provided by the FDA.",
+            "S0",
+            "FDA",
+        ),
         (
             "The talks failed, said the spokesman for the union.",
             "S0",
