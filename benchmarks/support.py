@@ -117,9 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for group in totals:
         n, r = totals[group], replaced[group]
         why = causes.get(group, Counter())
-        print(
-            f"| {group} | {n} | {r} ({r / n:.0%}) | {why['words']} | {why['name/number/date']} |"
-        )
+        print(f"| {group} | {n} | {r} ({r / n:.0%}) | {why['words']} | {why['name/number/date']} |")
     return 0
 
 
