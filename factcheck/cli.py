@@ -180,6 +180,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-model", action="store_true", help="deterministic checks only: no model call"
     )
     check.add_argument(
+        "--likelihood",
+        action="store_true",
+        help="also score each sentence with the embedded model's token probabilities "
+        "(in process, seconds per summary; needs the local extra)",
+    )
+    check.add_argument(
         "--fail-on",
         choices=["inconsistent", "contradicted"],
         help="exit 4 when the summary is inconsistent (any sentence not supported) or has a "
@@ -382,6 +388,7 @@ def _check_summary(loaded: _Input, args: argparse.Namespace, fmt: str) -> _Outco
         model=args.model,
         use_model=not args.no_model,
         cache=not args.no_cache,
+        likelihood=args.likelihood,
     )
     if fmt == "json":
         output = check.model_dump_json(indent=2) + "\n"

@@ -113,6 +113,9 @@ class FlagKind(str, Enum):
     not_a_claim = "not_a_claim"
     #: Leaked JSON punctuation, id markup or unbalanced quotes removed from model text.
     text_repaired = "text_repaired"
+    #: The embedded model finds a word of a summary sentence no likelier after its evidence
+    #: than without it (``check_summary(..., likelihood=True)``).
+    unlikely_given_evidence = "unlikely_given_evidence"
 
 
 class Flag(BaseModel):
@@ -344,6 +347,9 @@ class SentenceCheck(BaseModel):
     score: float | None = Field(default=None, ge=0.0, le=1.0)
     #: What lowered it, in words: each finding of the rules.
     reasons: list[str] = Field(default_factory=list)
+    #: With ``likelihood=True``: the lowest gain in log-probability the embedded model gives
+    #: a token of the sentence after its evidence (see :mod:`factcheck.likelihood`).
+    likelihood_gain: float | None = None
 
 
 class SummaryCheck(BaseModel):

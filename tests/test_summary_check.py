@@ -310,3 +310,35 @@ async def test_async_twin_and_cache(embedded_model: str, seed_text: str) -> None
     again = await acheck_summary(seed_text, EDITED)
     assert again.usage.calls == 0 and again.usage.cache_hits == 1
     assert again.sentences == first.sentences
+
+
+# -- the embedded model's likelihood (factcheck.likelihood) ----------------------------------
+
+LIKELIHOOD_SOURCE = (
+    "The council approved a budget of 12 million pounds for road repairs on Tuesday. "
+    "The mayor, Ann Lee, said the work would start in June."
+)
+
+
+def test_likelihood_gain_is_higher_for_a_copied_sentence_than_for_a_swapped_word() -> None:
+    """The real embedded model, in process: a sentence copied from the source gains more
+    from its evidence than the same sentence with one word swapped, and a sentence whose
+    gain falls below the threshold is never supported."""
+    pytest.importorskip("llama_cpp")
+    from factcheck.likelihood import MIN_GAIN
+
+    copied = "The council approved a budget of 12 million pounds for road repairs on Tuesday."
+    swapped = copied.replace("road repairs", "school meals")
+    result = check_summary(
+        LIKELIHOOD_SOURCE, f"{copied} {swapped}", use_model=False, likelihood=True
+    )
+    first, second = result.sentences
+    assert first.likelihood_gain is not None and second.likelihood_gain is not None
+    assert first.likelihood_gain > second.likelihood_gain
+    for check in result.sentences:
+        unlikely = [f for f in check.flags if f.kind is FlagKind.unlikely_given_evidence]
+        assert bool(unlikely) == (check.likelihood_gain < MIN_GAIN)
+        if unlikely:
+            assert check.label is not SupportLabel.supported
+    without = check_summary(LIKELIHOOD_SOURCE, copied, use_model=False)
+    assert without.sentences[0].likelihood_gain is None
