@@ -586,6 +586,24 @@ class Inventory:
         default=None, init=False, repr=False, compare=False
     )
     _phrases: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _by_value: dict[Decimal, list[Mention]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _dates: list[Mention] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def _with_value(self, value: Decimal) -> list[Mention]:
+        """The mentions stating ``value``, by a table built on first use."""
+        if self._by_value is None:
+            self._by_value = {}
+            for m in self.mentions:
+                if m.value is not None:
+                    self._by_value.setdefault(m.value, []).append(m)
+        return self._by_value.get(value, [])
+
+    def _date_mentions(self) -> list[Mention]:
+        if self._dates is None:
+            self._dates = [m for m in self.mentions if m.date is not None]
+        return self._dates
 
     @classmethod
     def of(cls, text: str, mentions: list[Mention] | None = None) -> Inventory:
@@ -622,7 +640,7 @@ class Inventory:
         if mention.kind is MentionKind.date:
             stated = mention.date or DateValue()
             return any(
-                m.date is not None and stated.agrees_with(m.date) for m in self.mentions
+                m.date is not None and stated.agrees_with(m.date) for m in self._date_mentions()
             ) or (
                 stated.month is None
                 and stated.day is None
@@ -633,18 +651,16 @@ class Inventory:
         if mention.value is None:
             return True
         if mention.kind is MentionKind.amount:
-            same = [m for m in self.mentions if m.value == mention.value]
+            same = self._with_value(mention.value)
             if any(m.kind is MentionKind.amount for m in same):
                 return any(
                     m.currency == mention.currency for m in same if m.kind is MentionKind.amount
                 )
             return bool(same)
         if mention.kind is MentionKind.percent:
-            return any(
-                m.kind is MentionKind.percent and m.value == mention.value for m in self.mentions
-            )
+            return any(m.kind is MentionKind.percent for m in self._with_value(mention.value))
         if mention.unit is not None:
-            same = [m for m in self.mentions if m.value == mention.value]
+            same = self._with_value(mention.value)
             numbers = [m for m in same if m.kind is MentionKind.number]
             if (
                 numbers
