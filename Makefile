@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEED := seeds/000_5bc9710cf7c855ce.txt
 
-.PHONY: demo test lint record wheel-check clean bench quality claims fit-summary-check
+.PHONY: demo test lint record wheel-check clean bench quality claims fit-summary-check likelihood
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ bench: $(VENV)/.bench
 ## `make fit-summary-check` refits factcheck/data/summary_check.json on all four.
 quality: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.quality $(QUALITY_ARGS)
+
+## The embedded model's likelihood as a summary-check signal, on 200 summaries per dataset
+## (about 40 minutes on 2 cores; LIKELIHOOD_ARGS="--limit 0" for all of them, hours).
+LIKELIHOOD_ARGS ?= --limit 200
+likelihood: $(VENV)/.installed
+	$(BIN)/python -m benchmarks.likelihood $(LIKELIHOOD_ARGS)
 
 fit-summary-check: $(VENV)/.installed
 	$(BIN)/python -m benchmarks.fit_summary_check

@@ -2,6 +2,7 @@
 
     python -m benchmarks.likelihood                 # 120 summaries per dataset (stratified)
     python -m benchmarks.likelihood --limit 0       # every summary (hours on 2 cores)
+    python -m benchmarks.likelihood --rows benchmarks/results/likelihood-….json  # re-print
 
 The signal (the idea behind BARTScore and pointwise-mutual-information faithfulness scores):
 how much more probable each token of a summary sentence is after the source sentences it
@@ -35,6 +36,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -117,6 +119,22 @@ def balanced(predicted: Sequence[bool], labels: Sequence[bool]) -> float:
     return (sum(pos) / len(pos) + sum(neg) / len(neg)) / 2 if pos and neg else math.nan
 
 
+def balanced_interval(
+    predicted: Sequence[bool], labels: Sequence[bool], rounds: int = 1000
+) -> tuple[float, float]:
+    """A 95 % bootstrap interval (in %) of the balanced accuracy: items resampled."""
+    rng = random.Random(0)
+    n = len(labels)
+    draws = []
+    for _ in range(rounds):
+        picked = [rng.randrange(n) for _ in range(n)]
+        value = balanced([predicted[k] for k in picked], [labels[k] for k in picked])
+        if not math.isnan(value):
+            draws.append(100 * value)
+    draws.sort()
+    return draws[int(0.025 * len(draws))], draws[int(0.975 * len(draws)) - 1]
+
+
 def best_threshold(rows: list[Scored], signal: str, with_rules: bool) -> float:
     """The threshold that maximises the mean balanced accuracy over the datasets of
     ``rows`` (each dataset counts the same)."""
@@ -147,10 +165,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=120, help="summaries per dataset (0: all)")
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument(
+        "--rows",
+        type=Path,
+        help="print the tables again from an earlier run's results file (no model)",
+    )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     rows: list[Scored] = []
-    for name in names:
+    if args.rows is not None:
+        rows = [Scored(**r) for r in json.loads(args.rows.read_text("utf-8"))["rows"]]
+        names = list(dict.fromkeys(r.dataset for r in rows))
+    for name in names if args.rows is None else ():
         items = load(name, limit=args.limit or None)
         sources: dict[str, Source] = {}
         print(f"{name}: {len(items)} summaries ...", file=sys.stderr, flush=True)
@@ -171,10 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         mine = [r for r in rows if r.dataset == name]
         others = [r for r in rows if r.dataset != name]
         labels = [r.consistent for r in mine]
+        rules = [not r.flagged for r in mine]
+        low, high = balanced_interval(rules, labels)
         cells = [
             name,
             f"{len(mine)} ({sum(not y for y in labels)})",
-            f"{100 * balanced([not r.flagged for r in mine], labels):.1f}",
+            f"{100 * balanced(rules, labels):.1f} [{low:.1f}, {high:.1f}]",
         ]
         for s in SIGNALS:
             values = [r.signals[s] for r in mine]
@@ -187,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 t = best_threshold(others, s, with_rules)
                 predicted = [r.signals[s] >= t and not (with_rules and r.flagged) for r in mine]
-                cells.append(f"{100 * balanced(predicted, labels):.1f}")
+                low, high = balanced_interval(predicted, labels)
+                cells.append(f"{100 * balanced(predicted, labels):.1f} [{low:.1f}, {high:.1f}]")
         cells.append(f"{np.mean([r.seconds for r in mine]):.2f}")
         out["datasets"][name] = cells
         lines.append("| " + " | ".join(cells) + " |")
@@ -199,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nmin_gain threshold chosen on all {len(names)} datasets, with the findings: "
         f"{shipped:.3f}"
     )
+    if args.rows is not None:
+        return 0
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"likelihood-{time.strftime('%Y%m%dT%H%M%S')}.json"
     path.write_text(json.dumps(out, indent=1), encoding="utf-8")
