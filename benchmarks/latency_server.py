@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import re
 import sys
 import threading
 import time
@@ -144,6 +145,18 @@ class Simulator:
 
     def answer(self, body: dict[str, Any]) -> dict[str, Any]:
         ids = _request_ids(body)
+        if ids is None and _kind(set(_schema(body).get("properties", {}))) != "other":
+            # A factcheck request whose ids are a pattern (more than the enum limit): the
+            # ids it may cite are those its user message lists.
+            shown = " ".join(
+                str(m.get("content") or "")
+                for m in body.get("messages") or []
+                if m.get("role") == "user"
+            )
+            # Ids stand in brackets at the start of a line ("[S3, S9] …"); the words after
+            # them are model text, which may mention anything.
+            listed = re.findall(r"^\[(S\d+(?:,\s*S\d+)*)\]", shown, re.MULTILINE)
+            ids = list(dict.fromkeys(re.findall(r"S\d+", " ".join(listed)))) or None
         digest = int(hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest(), 16)
         if ids is None:
             content = self.recordings[digest % len(self.recordings)].content
