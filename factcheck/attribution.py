@@ -303,10 +303,24 @@ _APPOSED_TITLE = re.compile(
 )
 
 
+#: " - who has analysed soil samples -" right before a verb: an aside set off by dashes.
+_DASH_ASIDE = re.compile(r"\s[-–—]\s[^-–—]{2,150}\s[-–—]$")
+#: Words that stand where a subject would and are nobody.
+_NOT_A_SUBJECT = frozenset(
+    "when as while if although though because since after before "
+    "monday tuesday wednesday thursday friday saturday sunday today yesterday".split()
+)
+
+
 def _noun_phrase_before(text: str, end: int) -> str:
     """The noun phrase that ends at ``end`` (the subject of a following verb)."""
     head = text[:end].rstrip()
     head = re.sub(rf"\s*{_BETWEEN}$", "", head + " ").rstrip()
+    aside = _DASH_ASIDE.search(head)
+    if aside:
+        # "Dr Loader - who has analysed soil samples - said": the subject stands before
+        # the aside set off by dashes.
+        head = head[: aside.start()].rstrip()
     match = re.search(
         r"((?<![\w’'])(?:[A-Z][\w’'.\-]*|of|for|by|the|and|de|van|von|al)(?:\s+(?:[A-Z][\w’'.\-]*|of|for|by|"
         r"the|and|de|van|von|al))*|\b[Hh]e|\b[Ss]he|\b[Tt]hey|\b[Ww]e|\b[Ii]t|\bI|"
@@ -321,9 +335,18 @@ def _noun_phrase_before(text: str, end: int) -> str:
     # "The death occurred when police": the subject is the one after the last clause
     # word; "And Zwanziger": a sentence's opening conjunction is no part of a name.
     phrase = re.split(
-        r"\s(?:when|while|where|after|before|because|as|if|that|which|who)\s", phrase
+        r"\s(?:when|while|where|after|before|because|as|if|that|which|who|heard)\s", phrase
     )[-1]
-    phrase = re.sub(r"^(?:And|But|So|Yet|Or|Meanwhile|However|Also|Now|Then)\s+", "", phrase)
+    phrase = re.sub(
+        r"^(?:And|But|So|Yet|Or|Meanwhile|However|Also|Now|Then|As|When|While|If|Although|"
+        r"Though|Because|Since|After|Before)\s+",
+        "",
+        phrase,
+    )
+    if phrase.split()[-1:] in (["who"], ["which"], ["that"]) or phrase.casefold() in _NOT_A_SUBJECT:
+        # "the political leaders who said": the verb is the relative clause's; "When
+        # asked", "Friday stated": a conjunction or a day is nobody.
+        return ""
     if re.match(r"^[A-Z][a-z]+ing\b", phrase) or re.search(
         r"\b(?:what|how|why|whether)\s*$", head[: len(head) - len(match.group(1))]
     ):
@@ -468,6 +491,8 @@ def _not_saying_at(text: str, start: int, end: int) -> bool:
         return True
     if word == "denied" and re.match(r"\s+[A-Z][a-z]", after):
         return True
+    if word == "called" and not re.match(r"\s+(?:for|on|upon|it)\b", after):
+        return True  # "a rare cancer called …": a name given, nothing said
     previous = before.split()[-1:] or [""]
     return word == "say" and previous[0].casefold() in _NOUN_SAY
 

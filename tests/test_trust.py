@@ -126,6 +126,10 @@ def test_attribution_constructions(sentence: str, speaker: str) -> None:
         "Google is one of the multinationals criticised for their tax affairs.",
         "Goalkeeper Sam Slocombe denied Matthew Briggs with a fine save.",
         "Others wondered what the move said about the family.",  # indirect question
+        "Jak was suffering from a rare form of blood cancer called gamma delta lymphoma.",
+        "The Security Council resolution passed on Friday stated that settlements are illegal.",
+        "When asked about the different approach, his response was brief.",
+        "Two leaders were among the political leaders who said they were proud.",
     ],
 )
 def test_verbs_of_saying_that_name_no_speaker(sentence: str) -> None:
@@ -138,6 +142,11 @@ def test_verbs_of_saying_that_name_no_speaker(sentence: str) -> None:
         ("The pleas were first reported by the Wall Street Journal.", "S0", "Wall Street Journal"),
         ("A second student was hurt but is out of danger, say police.", "S0", "police"),
         ("“It works,” said the spokesman afterwards.", "S0", "the spokesman"),
+        (
+            "Although Dr Neil Loader - who has analysed soil samples - said the site was old.",
+            "S0",
+            "Neil Loader",
+        ),
         (
             "The label could read “less calcium”, according to an example provided by the FDA.",
             "S0",
