@@ -45,6 +45,7 @@ _SAY_PHRASES = (
     r"said in a statement|wrote in a statement"
 )
 _SAY_RE = _SAY_PHRASES + "|" + "|".join(sorted(_SAY, key=len, reverse=True))
+_SAY_WORDS = frozenset(_SAY)
 #: The verbs that follow a closing quotation mark in "“…,” said X".
 _INVERTED_SAY = "said|says|added|adds|wrote|writes|continued|asked|explained|noted|insisted|told"
 #: Words that may stand between a subject and its verb ("Starmer has already pledged").
@@ -731,6 +732,47 @@ def _subject_of_quotation(
     return found if known or described else None
 
 
+#: Words a speaker's name never starts with: prepositions and sentence adverbs ("On Sunday,
+#: Inec announced", "However Andreas Bantel, a spokesman, says").
+_LEADING = re.compile(
+    r"^(?:However|Meanwhile|Also|Still|Instead|Indeed|Yet|And|But|So)\s+(?=[A-Z])"
+)
+_PREPOSITION_START = frozenset(
+    "on in at by for from with during of to into over under about since until".split()
+)
+#: Words a speaker's phrase never ends with: "the attack on Twitter and", "the final
+#: minute of" are pieces of a clause, not a subject.
+_DANGLING = frozenset(
+    "and or of on in at to for the a an by with from but as than into over".split()
+)
+#: Function words that stand alone where a subject would: "Most", "The", "However".
+_LONE = frozenset("the a an most many some however also still this that these those".split())
+
+
+def _trimmed(phrase: str) -> str:
+    """The phrase without a leading sentence adverb, and without everything from a verb of
+    saying inside it on ("The government denies the accusations" → "The government");
+    empty when what is left cannot be a speaker."""
+    phrase = _LEADING.sub("", phrase.strip())
+    words = phrase.split()
+    if not words:
+        return ""
+    if words[0].casefold() in _PRONOUNS:
+        return phrase
+    for k, word in enumerate(words[1:], start=1):
+        if word.casefold() in _SAY_WORDS:
+            words = words[:k]
+            break
+    first, last = words[0].casefold(), words[-1].casefold()
+    if (
+        first in _PREPOSITION_START
+        or last in _DANGLING
+        or (len(words) == 1 and (first in _LONE or len(first) <= 2))
+    ):
+        return ""
+    return " ".join(words)
+
+
 def _resolve(
     phrase: str,
     cue: str,
@@ -740,6 +782,9 @@ def _resolve(
     last_named_person: tuple[str, str] | None,
     last_body: Attribution | None = None,
 ) -> Attribution | None:
+    phrase = _trimmed(phrase)
+    if not phrase:
+        return None
     lowered = phrase.lower()
     if lowered.split()[0] in _DETERMINERS:
         # "His comments", "Their statement": a noun, not a speaker.

@@ -142,6 +142,17 @@ def test_verbs_of_saying_that_name_no_speaker(sentence: str) -> None:
         ("The pleas were first reported by the Wall Street Journal.", "S0", "Wall Street Journal"),
         ("A second student was hurt but is out of danger, say police.", "S0", "police"),
         ("“It works,” said the spokesman afterwards.", "S0", "the spokesman"),
+        ("On Sunday, Inec also announced that the party had won.", "S0", "Inec"),
+        (
+            "However, a YouTube spokeswoman said requests would be reviewed.",
+            "S0",
+            "a YouTube spokeswoman",
+        ),
+        (
+            "The government denies the claims, and has accused Mr Zaev of lying.",
+            "S0",
+            "The government",
+        ),
         (
             "Although Dr Neil Loader - who has analysed soil samples - said the site was old.",
             "S0",
