@@ -753,7 +753,20 @@ def _trimmed(phrase: str) -> str:
     """The phrase without a leading sentence adverb, and without everything from a verb of
     saying inside it on ("The government denies the accusations" → "The government");
     empty when what is left cannot be a speaker."""
-    phrase = _LEADING.sub("", phrase.strip())
+    phrase = _LEADING.sub("", phrase.strip()).rstrip(" -–—,;:")
+    phrase = re.sub(r"^(?:of|for|by)\s+", "", phrase)
+    # "the hospital on Wednesday", "the mine since 2013": a closing time is no part of it.
+    phrase = re.sub(
+        r"\s+(?:on|since|in|at|last|this|by)\s+(?:\d{4}|Monday|Tuesday|Wednesday|Thursday|"
+        r"Friday|Saturday|Sunday|week|month|year|January|February|March|April|May|June|July|"
+        r"August|September|October|November|December)$",
+        "",
+        phrase,
+    )
+    inner = re.match(r"^(?:the|a|an)\s+[a-z][\w\s'’\-]*?\s((?:the|a|an)\s+\S.*)$", phrase)
+    if inner:
+        # "an earlier statement the FBI": the subject is the last noun phrase.
+        phrase = inner.group(1)
     words = phrase.split()
     if not words:
         return ""

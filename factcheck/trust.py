@@ -52,8 +52,6 @@ _PRONOUNS_ALL = frozenset(
     "He She It They We I You Him Her Them Us Me His Hers Its Their Theirs Our Ours My Mine "
     "Your Yours This That These Those".split()
 )
-#: Pronouns of a speaker talking about themselves or their side.
-_SPEAKING = frozenset("I We Our My Us Me".split())
 
 
 def _words(text: str) -> int:
@@ -172,7 +170,9 @@ def _person_before(source: Source, attributions: Attributions, sentence_id: str)
     """The person a leading "He"/"She" points back to: the speaker of this sentence when
     the text resolved one, else the last person the preceding sentences named."""
     found = attributions.get(sentence_id)
-    if found is not None and len(found.speaker.split()) >= 2:
+    if found is not None and found.cue.startswith("pronoun") and len(found.speaker.split()) >= 2:
+        # "He said …": the attribution resolved this very pronoun. A speaker the sentence
+        # names later ("His parents said … in an email from the hospital") is not it.
         return found.speaker
     index = _position(source, sentence_id)
     if index is None:
@@ -223,9 +223,12 @@ def _self_contained(
             rewritten = (f"{name}'s" if possessive else name) + rest
             return _rewritten(claim, rewritten, word, name, item)
     opens_quote = claim.statement.lstrip()[:1] in "“\"‘'«"
-    if first in _SPEAKING and claim.speaker and opens_quote:
+    if claim.speaker and opens_quote:
+        # A quotation that opens with a pronoun ("“We…”", "“She made herself at home”") is
+        # introduced by the speaker the text gives it; the pronoun stays the speaker's own.
         rewritten = f"{claim.speaker} said: {claim.statement.lstrip()}"
-        return _rewritten(claim, rewritten, first, claim.speaker, item)
+        message = f"a quotation opening with {first!r} introduced by its speaker, {claim.speaker!r}"
+        return _rewritten(claim, rewritten, first, claim.speaker, item, message)
     return _with_context(source, claim, scores, first, item)
 
 
@@ -236,10 +239,12 @@ def _first_word(statement: str) -> str:
     return re.split(r"['’]", words[0], maxsplit=1)[0].strip(".,;:!?")
 
 
-def _rewritten(claim: Claim, statement: str, word: str, name: str, item: str) -> Claim:
+def _rewritten(
+    claim: Claim, statement: str, word: str, name: str, item: str, message: str | None = None
+) -> Claim:
     flag = Flag(
         kind=FlagKind.pronoun_resolved,
-        message=f"{word!r} resolved to {name!r}, whom the article names",
+        message=message or f"{word!r} resolved to {name!r}, whom the article names",
         span=word,
         expected=name,
         item=item,
