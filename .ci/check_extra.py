@@ -156,7 +156,20 @@ def local(root: Path) -> str:
     words = answer.choices[0].message.content or ""
     check(bool(words.strip()), "the embedded model wrote nothing")
     tokens = answer.usage.completion_tokens if answer.usage else 0
-    return f"{path.name}: {tokens} token(s) generated: {words.strip()!r}"
+    # The in-process likelihood signal (llama-cpp-python's logits and numpy, from this extra).
+    from factcheck import check_summary
+
+    scored = check_summary(
+        "The council approved a budget of 12 million pounds on Tuesday.",
+        "The council approved a budget of 12 million pounds on Tuesday.",
+        use_model=False,
+        likelihood=True,
+    )
+    gain = scored.sentences[0].likelihood_gain
+    check(gain is not None, "check_summary(likelihood=True) gave no likelihood gain")
+    return (
+        f"{path.name}: {tokens} token(s) generated: {words.strip()!r}; likelihood gain {gain}"
+    )
 
 
 CHECKS = {"html": html, "testing": testing, "notebook": notebook, "ray": ray, "local": local}
