@@ -492,6 +492,9 @@ def _interrupted() -> tuple[int, str]:
                 break
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
+        # Wait for the exit before closing standard input: closed first, the read could
+        # return end-of-file before the signal is handled (an empty article, exit 1).
+        process.wait(timeout=60)
         _, err = process.communicate(timeout=60)
     finally:
         process.kill()
