@@ -468,6 +468,10 @@ def _readme_exit_codes() -> dict[int, str]:
     return {int(code): meaning for code, meaning in rows}
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupted() -> tuple[int, str]:
     """A real SIGINT to the command while it waits for its article on standard input."""
     process = subprocess.Popen(
@@ -476,6 +480,9 @@ def _interrupted() -> tuple[int, str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell runs background jobs with SIGINT ignored, and children inherit that: the
+        # command must get the default disposition, as it has when a user presses Ctrl-C.
+        preexec_fn=_default_sigint,
     )
     try:
         syscall = Path(f"/proc/{process.pid}/syscall")
