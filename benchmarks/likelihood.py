@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 import time
@@ -41,6 +40,9 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.fit_summary_check import auc as fit_auc
+from benchmarks.fit_summary_check import balanced_accuracy
+from benchmarks.quality import score
 from benchmarks.quality_data import DATASETS, ROOT, Item, load
 from factcheck.likelihood import token_gains
 from factcheck.models import Source
@@ -79,60 +81,36 @@ def score_item(source: Source, item: Item) -> Scored:
 
 
 def auc(values: Sequence[float], labels: Sequence[bool]) -> float:
-    """P(a consistent item scores above an inconsistent one), ties half."""
-    pos = [v for v, y in zip(values, labels, strict=True) if y]
-    neg = [v for v, y in zip(values, labels, strict=True) if not y]
-    if not pos or not neg:
-        return math.nan
-    order = np.argsort(np.array(list(pos) + list(neg)), kind="mergesort")
-    ranks = np.empty(len(order))
-    values_sorted = np.array(list(pos) + list(neg))[order]
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values_sorted[j + 1] == values_sorted[i]:
-            j += 1
-        ranks[order[i : j + 1]] = (i + j) / 2 + 1
-        i = j + 1
-    return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+    """P(a consistent item scores above an inconsistent one), ties half: the fit's AUC
+    (:func:`benchmarks.fit_summary_check.auc`, which reads a finding that is higher for
+    inconsistent items) of the negated gain."""
+    return fit_auc(-np.asarray(values, dtype=float), np.asarray(labels, dtype=bool))
 
 
 def auc_interval(
     values: Sequence[float], labels: Sequence[bool], rounds: int = 500
 ) -> tuple[float, float]:
+    """A 95 % bootstrap interval of :func:`auc`: items resampled."""
     rng = random.Random(0)
     n = len(values)
-    draws = []
-    for _ in range(rounds):
-        picked = [rng.randrange(n) for _ in range(n)]
-        a = auc([values[k] for k in picked], [labels[k] for k in picked])
-        if not math.isnan(a):
-            draws.append(a)
-    draws.sort()
+    draws = sorted(
+        auc([values[k] for k in picked], [labels[k] for k in picked])
+        for picked in ([rng.randrange(n) for _ in range(n)] for _ in range(rounds))
+    )
     return draws[int(0.025 * len(draws))], draws[int(0.975 * len(draws)) - 1]
 
 
 def balanced(predicted: Sequence[bool], labels: Sequence[bool]) -> float:
-    """Balanced accuracy of ``predicted`` (True = consistent)."""
-    pos = [p for p, y in zip(predicted, labels, strict=True) if y]
-    neg = [not p for p, y in zip(predicted, labels, strict=True) if not y]
-    return (sum(pos) / len(pos) + sum(neg) / len(neg)) / 2 if pos and neg else math.nan
+    """Balanced accuracy of ``predicted`` (True = consistent), as the fit computes it."""
+    return balanced_accuracy(np.asarray(labels, dtype=bool), np.asarray(predicted, dtype=bool))
 
 
-def balanced_interval(
-    predicted: Sequence[bool], labels: Sequence[bool], rounds: int = 1000
-) -> tuple[float, float]:
-    """A 95 % bootstrap interval (in %) of the balanced accuracy: items resampled."""
-    rng = random.Random(0)
-    n = len(labels)
-    draws = []
-    for _ in range(rounds):
-        picked = [rng.randrange(n) for _ in range(n)]
-        value = balanced([predicted[k] for k in picked], [labels[k] for k in picked])
-        if not math.isnan(value):
-            draws.append(100 * value)
-    draws.sort()
-    return draws[int(0.025 * len(draws))], draws[int(0.975 * len(draws)) - 1]
+def balanced_cell(predicted: Sequence[bool], labels: Sequence[bool]) -> str:
+    """Balanced accuracy in % with its 95 % bootstrap interval, as the quality harness
+    prints it (:func:`benchmarks.quality.score`)."""
+    return score(
+        np.asarray(labels, dtype=bool), np.asarray(predicted, dtype=bool), rounds=1000, seed=0
+    ).cell()
 
 
 def best_threshold(rows: list[Scored], signal: str, with_rules: bool) -> float:
@@ -197,12 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         mine = [r for r in rows if r.dataset == name]
         others = [r for r in rows if r.dataset != name]
         labels = [r.consistent for r in mine]
-        rules = [not r.flagged for r in mine]
-        low, high = balanced_interval(rules, labels)
         cells = [
             name,
             f"{len(mine)} ({sum(not y for y in labels)})",
-            f"{100 * balanced(rules, labels):.1f} [{low:.1f}, {high:.1f}]",
+            balanced_cell([not r.flagged for r in mine], labels),
         ]
         for s in SIGNALS:
             values = [r.signals[s] for r in mine]
@@ -215,8 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 t = best_threshold(others, s, with_rules)
                 predicted = [r.signals[s] >= t and not (with_rules and r.flagged) for r in mine]
-                low, high = balanced_interval(predicted, labels)
-                cells.append(f"{100 * balanced(predicted, labels):.1f} [{low:.1f}, {high:.1f}]")
+                cells.append(balanced_cell(predicted, labels))
         cells.append(f"{np.mean([r.seconds for r in mine]):.2f}")
         out["datasets"][name] = cells
         lines.append("| " + " | ".join(cells) + " |")
