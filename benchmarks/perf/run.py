@@ -52,29 +52,26 @@ def scaling(args: argparse.Namespace, sizes: tuple[int, ...]) -> list[dict[str, 
             if args.profile and tokens == 100_000:
                 command.append("--profile")
             log(f"scaling: {tokens:,} tokens ...")
-            try:
-                done = subprocess.run(
-                    command,
+
+            def one_size(argv: list[str]) -> subprocess.CompletedProcess[str]:
+                return subprocess.run(
+                    argv,
                     cwd=ROOT,
                     check=True,
                     capture_output=True,
                     text=True,
                     timeout=args.size_timeout,
                 )
+
+            try:
+                done = one_size(command)
             except subprocess.TimeoutExpired:
                 log(
                     f"scaling: {tokens:,} tokens took over {args.size_timeout:g}s; again "
                     "without the assembly stage ..."
                 )
                 try:
-                    done = subprocess.run(
-                        [*command, "--stub-assembly"],
-                        cwd=ROOT,
-                        check=True,
-                        capture_output=True,
-                        text=True,
-                        timeout=args.size_timeout,
-                    )
+                    done = one_size([*command, "--stub-assembly"])
                 except subprocess.TimeoutExpired:
                     log(
                         f"scaling: {tokens:,} tokens: over {args.size_timeout:g}s even without "
