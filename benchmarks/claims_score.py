@@ -8,9 +8,12 @@ in the normalised text; a snippet that crosses a line break is found the same wa
 
 What counts (see the module ``benchmarks.claims`` for the table):
 
-- a fact is **recalled** when one of some claim's cited sentences overlaps its snippet;
-- a claim **touches a never-a-claim** snippet when one of its cited sentences overlaps one;
-- a claim **cites a quotation** when one of its cited sentences overlaps a gold quotation; its
+- a claim's **cited text** is its ``spans``: each cited sentence, or the part of it the claim
+  rests on where the library left a clause out (``clause_dropped``); a claim without spans
+  (none in a library report) is read as citing its ``sentence_ids`` whole;
+- a fact is **recalled** when some claim's cited text overlaps its snippet;
+- a claim **touches a never-a-claim** snippet when its cited text overlaps one;
+- a claim **cites a quotation** when its cited text overlaps a gold quotation; its
   speaker is **right** when, compared case- and whitespace-insensitively, it equals the
   quotation's speaker or one of its aliases, or contains the speaker's full name (a claim
   citing quotations of several speakers is right when it names any of them); for a
@@ -138,6 +141,8 @@ class ArticleScore:
 
 
 def _cited_spans(source: Source, claim: Claim) -> list[Span]:
+    if claim.spans:
+        return [(span.start, span.end) for span in claim.spans]
     spans = []
     for sentence_id in claim.sentence_ids:
         sentence = source.sentence(sentence_id)

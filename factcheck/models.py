@@ -111,6 +111,9 @@ class FlagKind(str, Enum):
     pronoun_resolved = "pronoun_resolved"
     #: Proposed as a claim, but the text is never one (byline, caption, handle, URL, question…).
     not_a_claim = "not_a_claim"
+    #: A clause of a cited sentence that is never a claim (a stance beside a fact) was left
+    #: out of the claim's span and statement.
+    clause_dropped = "clause_dropped"
     #: Leaked JSON punctuation, id markup or unbalanced quotes removed from model text.
     text_repaired = "text_repaired"
     #: The embedded model finds a word of a summary sentence no likelier after its evidence
@@ -155,9 +158,10 @@ class Claim(BaseModel):
 
     ``quote``/``start``/``end`` cover the first run of consecutive cited sentences, so the
     quote never includes a sentence the claim did not cite; ``spans`` gives each cited
-    sentence on its own. Both are written by the library from the cited ids, never by the
-    model. ``origin`` is "source" when the model's wording failed grounding and the cited
-    text stands in for it; the flags then keep what the model wrote.
+    sentence on its own (or the part of it the claim rests on, when a clause of it is never
+    a claim: flagged ``clause_dropped``). Both are written by the library from the cited
+    ids, never by the model. ``origin`` is "source" when the model's wording failed
+    grounding and the cited text stands in for it; the flags then keep what the model wrote.
     """
 
     statement: str

@@ -24,7 +24,13 @@ from functools import lru_cache
 from factcheck.entities import MentionKind, extract, fold, sentence_mentions
 from factcheck.models import Source
 
-__all__ = ["SentenceScore", "boilerplate_reason", "junk_reason", "score_sentences"]
+__all__ = [
+    "SentenceScore",
+    "boilerplate_reason",
+    "junk_clause",
+    "junk_reason",
+    "score_sentences",
+]
 
 _WORD = re.compile(r"[\w'’]+")
 
@@ -245,6 +251,115 @@ def _rhetoric_only(text: str) -> bool:
     # A reported event or decision outside the quotation ("X pledged to put troops…,
     # but said Europe needs to do more") carries a checkable part.
     return not (_EVENT.search(bare) and not _RHETORIC.search(bare.replace("’", "'")))
+
+
+#: Where a sentence divides into clauses that can stand apart. A leading clause ends at a
+#: colon or semicolon ("The numbers are dizzying: …"); a dash or comma there more often
+#: opens an aside that the rest needs ("He looked at phytoliths - a type of fossil - …").
+#: A trailing clause starts after a semicolon, a spaced dash, ", but" or ", where", or is
+#: the last sentence of a quotation the splitter keeps whole ("… Proud of you Thomas. A
+#: good decision and in my opinion the right time."); never after a colon, which
+#: introduces what the sentence is about ("X said: …").
+_LEADING_BREAK = re.compile(r"(?<=[:;])\s+")
+_TRAILING_BREAK = re.compile(
+    r"(?<=;)\s+|\s+[—–-]\s+|,\s+(?=(?:but|where)\s)|(?<=[.!?])\s+(?=[\"“‘']?[A-Z])"
+)
+#: What a clause dropped from a claim may be: stance, feeling or a verdict in a few words.
+#: Never a clause that is too short only because it is a fragment ("He said:").
+_STANCE = frozenset(
+    {
+        "rhetoric or opinion with nothing verifiable in it",
+        "a quoted view in the first person, with nothing verifiable in it",
+    }
+)
+#: A leading clause may also be a verdict in a few words ("The numbers are dizzying:"); a
+#: trailing one may not, since a short last clause is as often a fact stated briefly
+#: ("…; millions of Ukrainians have been uprooted").
+_LEADING_JUNK = _STANCE | {
+    "a remark too short to check",
+    "comment with nothing verifiable in it",
+}
+_QUOTE_MARKS = '"“”‘’«»'
+#: The least a claim keeps of its sentence: a clause shorter than this is not a statement.
+_CLAUSE_MIN_WORDS = 6
+#: A kept part that only says who spoke ("Caroline Abrahams, charity director, said").
+_ENDS_IN_SAYING = re.compile(r"\b(?:said|says|added|told|wrote|tweeted|stated|adding|saying)\W*$")
+_LEADING_PRONOUN = re.compile(
+    r"^(?:he|she|it|they|we|i|you|his|her|its|their|our|my|this|that|these|those)\b", re.I
+)
+
+
+def _balanced(clause: str) -> str:
+    """``clause`` with the quotation marks the split cut from their partners restored, so
+    the quote-aware rules see a quotation as one."""
+    clause = clause.strip(" ,;:—–-")
+    curly_open, curly_close = clause.count("“"), clause.count("”")
+    if curly_close > curly_open:
+        clause = "“" + clause
+    elif curly_open > curly_close:
+        clause += "”"
+    if clause.count('"') % 2:
+        # A straight mark: an opening one stands before a word, a closing one after.
+        at = clause.index('"')
+        opening = at + 1 < len(clause) and not clause[at + 1].isspace() and at == 0
+        clause = clause + '"' if opening else '"' + clause
+    return clause
+
+
+def _clause_junk(clause: str, allowed: frozenset[str]) -> str | None:
+    reason = junk_reason(_balanced(clause))
+    return reason if reason in allowed else None
+
+
+@lru_cache(maxsize=16384)
+def junk_clause(text: str) -> tuple[int, int, str] | None:
+    """The part of sentence ``text`` worth checking when a clause at its start or end is
+    never a claim ("The numbers are dizzying: hundreds of thousands …"; "X pledged troops,
+    but said Europe “needs to do more”"): ``(start, end, reason)`` within ``text``, or None
+    when the sentence stands or falls whole. A claim cites whole sentences by default; a
+    sentence that carries a fact and a stance side by side would otherwise bring the
+    stance along. Only edge clauses go, so what is kept is one unbroken slice; a leading
+    clause goes only when it names no one, says nothing is said and is outside any
+    quotation, so an attribution ("He said:") always stays."""
+    start, end = 0, len(text)
+    reasons: list[str] = []
+    first = _LEADING_BREAK.search(text)
+    if first is not None:
+        leading = text[: first.start()]
+        if not (
+            any(c in leading for c in _QUOTE_MARKS)
+            or _SAY.search(leading)
+            or _ENDS_IN_SAYING.search(leading)
+        ):
+            reason = _clause_junk(leading, _LEADING_JUNK)
+            if reason is not None and not _specific(leading):
+                start = first.end()
+                reasons.append(reason)
+    # The last break: only the final clause may go.
+    last = next(reversed(list(_TRAILING_BREAK.finditer(text, start))), None)
+    if last is not None:
+        reason = _clause_junk(text[last.end() :], _STANCE)
+        if reason is not None:
+            end = last.start()
+            reasons.append(reason)
+    if not reasons:
+        return None
+    kept = text[start:end].strip(" ,;:—–-")
+    if not kept:
+        return None
+    start = text.index(kept, start)
+    end = start + len(kept)
+    quoted = kept[0] in _QUOTE_MARKS
+    if (
+        len(_WORD.findall(kept)) < _CLAUSE_MIN_WORDS
+        or (not quoted and _LEADING_PRONOUN.match(kept))
+        or junk_reason(_balanced(kept)) is not None
+        or _ENDS_IN_SAYING.search(kept)
+    ):
+        # What is left must stand as a claim on its own, without a pronoun to resolve (a
+        # quotation in the first person is introduced by its speaker instead).
+        return None
+    return start, end, reasons[0]
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,10 @@ from factcheck.models import (
     KeyPoint,
     Sentence,
     Source,
+    Span,
     sentence_index,
 )
-from factcheck.selection import SentenceScore, score_sentences
+from factcheck.selection import SentenceScore, junk_clause, score_sentences
 
 __all__ = ["DEFAULT_MAX_CLAIMS", "choose_key_points", "select_claims"]
 
@@ -96,6 +97,56 @@ def _drop_junk(
     if claim.origin == "source":
         update["statement"] = " ".join(s.text for s in pin_spans(source, kept))
     return claim.model_copy(update=update), None
+
+
+def _as_statement(kept: str) -> str:
+    """A slice of a sentence written as a sentence: capital first, and the closing
+    quotation mark and full stop the cut took restored."""
+    text = kept[:1].upper() + kept[1:] if kept[:1].islower() else kept
+    text = text.rstrip(" ,;:—–-")
+    closing = ""
+    if text.count("“") > text.count("”"):
+        closing = "”"
+    elif text.count('"') % 2:
+        closing = '"'
+    if text.rstrip("\"”’'").endswith((".", "!", "?")):
+        return text + closing
+    return text + "." + closing
+
+
+def _drop_clause(source: Source, claim: Claim, item: str) -> Claim:
+    """A source-worded claim on one sentence without the clause of it that is never a claim
+    (:func:`factcheck.selection.junk_clause`): its span and quote cover what is kept."""
+    if claim.origin != "source" or len(claim.sentence_ids) != 1:
+        return claim
+    sentence = source.sentence(claim.sentence_ids[0])
+    if sentence is None:
+        return claim
+    found = junk_clause(sentence.text)
+    if found is None:
+        return claim
+    a, b, reason = found
+    start, end = sentence.start + a, sentence.start + b
+    kept = source.text[start:end]
+    dropped = (sentence.text[:a] + " … " + sentence.text[b:]).strip(" …")
+    flag = Flag(
+        kind=FlagKind.clause_dropped,
+        message=f"{sentence.id}: {dropped[:120]!r} left out, never a claim: {reason}",
+        span=dropped[:200],
+        expected=kept[:200],
+        item=item,
+    )
+    span = Span(sentence_id=sentence.id, start=start, end=end, text=kept)
+    return claim.model_copy(
+        update={
+            "statement": _as_statement(kept),
+            "spans": [span],
+            "quote": kept,
+            "start": start,
+            "end": end,
+            "flags": [*claim.flags, flag],
+        }
+    )
 
 
 def pin_spans(source: Source, ids: Sequence[str]) -> list[Sentence]:
@@ -336,6 +387,8 @@ def select_claims(
             if flag is not None and claim.origin == "model":
                 dropped.append(flag)
             continue
+        if repair:
+            cleaned = _drop_clause(source, cleaned, item)
         cleaned = _attribute(cleaned, attributions, repair, item)
         if repair:
             contained = _self_contained(source, cleaned, attributions, scores, item)

@@ -283,3 +283,80 @@ def test_key_points_fall_back_to_text_without_repeating_a_sentence() -> None:
     ids = [i for p in points for i in p.sentence_ids]
     assert ids and len(ids) == len(set(ids))
     assert all(p.origin == "source" for p in points)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kept"),
+    [
+        # A stance after a reported pledge: the pledge is the claim.
+        (
+            "Starmer has pledged to send 500 troops to Ukraine, but said Europe “needs to do "
+            "more in its own defence”.",
+            "Starmer has pledged to send 500 troops to Ukraine",
+        ),
+        # A verdict in a few words before a colon: what follows is the fact.
+        (
+            "The numbers are dizzying: hundreds of thousands of men have escaped abroad to "
+            "avoid being thrown into battle.",
+            "hundreds of thousands of men have escaped abroad to avoid being thrown into battle.",
+        ),
+        # The last sentence of a quotation, a view in the first person.
+        (
+            'The tribute read: "Matthew was full of life and worked at the hospital for 20 '
+            'years. We will miss him so much and we are devastated."',
+            'The tribute read: "Matthew was full of life and worked at the hospital for 20 years.',
+        ),
+    ],
+)
+def test_a_clause_that_is_never_a_claim_is_left_out(sentence: str, kept: str) -> None:
+    from factcheck.selection import junk_clause
+
+    found = junk_clause(sentence)
+    assert found is not None
+    assert sentence[found[0] : found[1]] == kept
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # The quotation after a colon is what the sentence says: never cut to "X said".
+        'Caroline Abrahams, charity director of Age UK, said: "We think it is vital that '
+        'older people keep driving."',
+        # An aside opened by a dash is part of what follows.
+        "He looked at phytoliths - a type of microscopic plant fossil - to reconstruct "
+        "ancient vegetation.",
+        # A short last clause may be a fact stated briefly.
+        "The numbers are large; millions of Ukrainians have been uprooted.",
+        # A leading clause that names someone or says who spoke stays.
+        "Moscow responded quickly: it expelled 20 diplomats from the embassy in the city.",
+        'He encouraged me saying: "You can be used to contribute to rebuild the nation."',
+        # Nothing to leave out.
+        "The council approved a £15m budget on Tuesday after a long debate.",
+    ],
+)
+def test_a_sentence_stands_whole_unless_an_edge_clause_is_junk(sentence: str) -> None:
+    from factcheck.selection import junk_clause
+
+    assert junk_clause(sentence) is None
+
+
+def test_a_claim_cites_only_the_part_of_its_sentence_worth_checking() -> None:
+    text = (
+        "Keir Starmer has called for countries to join a coalition to end the war in Ukraine.\n"
+        "Starmer has pledged to send 500 troops to Ukraine, but said Europe “needs to do more "
+        "in its own defence”.\n"
+        "The summit of 14 leaders will be held in London on Sunday, officials said.\n"
+    )
+    report = _report(text, max_claims=None)
+    (claim,) = [c for c in report.claims if c.sentence_ids == ["S1"]]
+    assert claim.statement == "Starmer has pledged to send 500 troops to Ukraine."
+    assert claim.quote == "Starmer has pledged to send 500 troops to Ukraine"
+    assert report.source.text[claim.start : claim.end] == claim.quote
+    assert [(s.start, s.end) for s in claim.spans] == [(claim.start, claim.end)]
+    assert FlagKind.clause_dropped in {f.kind for f in claim.flags}
+    assert claim.speaker == "Keir Starmer"
+    # repair=False keeps the whole sentence: the rule is a repair like the others.
+    source = make_source(text)
+    whole = Claim(statement=source.sentences[1].text, origin="source", sentence_ids=["S1"])
+    kept, _, _ = select_claims(source, [whole], max_claims=None, repair=False)
+    assert [c.statement for c in kept if c.sentence_ids == ["S1"]] == [source.sentences[1].text]
