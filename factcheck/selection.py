@@ -391,19 +391,45 @@ def _paragraphs(source: Source) -> tuple[int, ...]:
     return tuple(numbers)
 
 
+#: How a sentence of prose ends: a full stop, question or exclamation mark, perhaps inside
+#: a closing quotation mark or bracket, or a colon that introduces what follows.
+_PROSE_END = re.compile(r"[.!?:…][\"”’')\]]*$")
+
+
 def _caption_paragraphs(
     sentences: tuple[tuple[str, str], ...], paragraphs: tuple[int, ...]
 ) -> dict[int, str]:
     """Paragraphs that are captions as a whole: those that hold a photo credit ("… cliff
-    top. (AP Photo/Rick Rycroft, File)"). (A line that stops without a full stop is often
-    a caption too, but as often a standfirst that states the story: not a rule.)"""
+    top. (AP Photo/Rick Rycroft, File)"), and a one-line paragraph that stops without a
+    full stop next to a caption. A line without a full stop alone is as often a standfirst
+    that states the story, so it is no rule; beside a caption it is one of a gallery's
+    captions ("Police were able to recover the shotgun" above "Picture shows bullet
+    holes …")."""
     members: dict[int, list[str]] = {}
     for (_, text), number in zip(sentences, paragraphs, strict=True):
         members.setdefault(number, []).append(text)
     found: dict[int, str] = {}
+    marked: set[int] = set()
     for number, texts in members.items():
         if any(_CREDIT.search(t) for t in texts):
             found[number] = "a photo caption"
+            marked.add(number)
+        elif any(boilerplate_reason(t) == "a caption or photo credit" for t in texts):
+            marked.add(number)
+    unpunctuated = {
+        number
+        for number, texts in members.items()
+        if number not in marked and len(texts) == 1 and not _PROSE_END.search(texts[0].rstrip())
+    }
+    # A run of such lines beside a caption is a run of captions: spread until none is added.
+    grew = True
+    while grew:
+        grew = False
+        for number in sorted(unpunctuated - marked):
+            if number - 1 in marked or number + 1 in marked:
+                found[number] = "a photo caption (a line without a full stop among captions)"
+                marked.add(number)
+                grew = True
     return found
 
 

@@ -360,3 +360,20 @@ def test_a_claim_cites_only_the_part_of_its_sentence_worth_checking() -> None:
     whole = Claim(statement=source.sentences[1].text, origin="source", sentence_ids=["S1"])
     kept, _, _ = select_claims(source, [whole], max_claims=None, repair=False)
     assert [c.statement for c in kept if c.sentence_ids == ["S1"]] == [source.sentences[1].text]
+
+
+def test_a_line_without_a_full_stop_among_captions_is_a_caption() -> None:
+    text = (
+        "Two gunmen killed seven people in a bar in Sinop on Tuesday, police said.\n\n"
+        "Police on Wednesday were able to recover the shotgun and the truck used in the attack\n\n"
+        "Picture shows bullet holes through the vehicle belonging to the killer\n\n"
+        "The pair were identified by witnesses and one was arrested on Thursday.\n\n"
+        "Officers said 12 people had been questioned about the killings\n"
+    )
+    scores = score_sentences(make_source(text))
+    assert scores["S1"].junk is not None and "caption" in scores["S1"].junk
+    assert scores["S2"].junk is not None
+    # Prose with a full stop beside a caption, and a line without one far from any caption,
+    # stay candidates: a standfirst often stops without a full stop.
+    assert scores["S3"].junk is None
+    assert scores["S4"].junk is None
