@@ -208,6 +208,11 @@ def _schema(body: dict[str, Any]) -> dict[str, Any]:
 def make_handler(sim: Simulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY: the headers and the body go out in two writes, and with Nagle's
+        # algorithm the body waits for the client's delayed ACK of the headers (about
+        # 40 ms on Linux), time the client would count as its own. A real server flushes
+        # its answer at once; the simulator must too.
+        disable_nagle_algorithm = True
 
         def _send(self, status: int, payload: dict[str, Any]) -> None:
             data = json.dumps(payload).encode()
