@@ -418,9 +418,15 @@ _APPOSITIVE = re.compile(
 _SUBJECT_VERB = re.compile(rf"\b(?:{_SAY_RE})\b")
 
 
+_ALL_QUOTES = ('"', *_QUOTE_OPEN, *_QUOTE_CLOSE)
+
+
 def _outside_quotes(text: str, inside: bool) -> str:
     """``text`` with the words inside quotation marks blanked (offsets kept): a verb of
     saying inside a quotation ("as I said") does not name the quotation's speaker."""
+    if not any(mark in text for mark in _ALL_QUOTES):
+        # Most sentences hold no quotation mark: nothing to blank, or all of it.
+        return re.sub(r"\S", " ", text) if inside else text
     out = []
     for char in text:
         if char in _QUOTE_OPEN:

@@ -283,6 +283,8 @@ def fold(text: str) -> str:
     return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
 
 
+# Cached: the same few hundred names of an article are compared tens of thousands of times.
+@lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
     """The comparable form of a name: folded, no possessive, no dots in acronyms."""
     text = fold(text)

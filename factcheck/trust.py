@@ -241,7 +241,13 @@ def _person_before(source: Source, attributions: Attributions, sentence_id: str)
                 return name
         for name in attributions.names:
             surname = name.split()[-1]
-            if len(name.split()) >= 2 and re.search(rf"\b{re.escape(surname)}\b", previous.text):
+            # The substring test first: the pattern is compiled only for the few names the
+            # sentence may hold, not for every name of a long document.
+            if (
+                len(name.split()) >= 2
+                and surname in previous.text
+                and re.search(rf"\b{re.escape(surname)}\b", previous.text)
+            ):
                 return name
     return None
 
