@@ -377,3 +377,30 @@ def test_a_line_without_a_full_stop_among_captions_is_a_caption() -> None:
     # stay candidates: a standfirst often stops without a full stop.
     assert scores["S3"].junk is None
     assert scores["S4"].junk is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Police ARRESTED two men.",
+        "He was re-killed, they said",
+        "We won't stop",
+        "The firm plans to cut 200 jobs",
+        "The firm plan to expand",
+        "Workers were laid off in May",
+        "according to the ministry",
+        "The saidness of it",
+        "Killedfoo and unkilled",
+        "Nothing happens here at all",
+        "Ils ont été tués à Paris",
+        "",
+    ],
+)
+def test_word_list_look_ups_agree_with_their_patterns(text: str) -> None:
+    import re
+
+    from factcheck import selection
+
+    for words in (selection._SAY, selection._EVENT):
+        pattern = re.compile(words.pattern, re.IGNORECASE)
+        assert words.search(text) == (pattern.search(text) is not None), (words.pattern, text)
