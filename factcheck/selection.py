@@ -163,6 +163,14 @@ def _outside_quotes(text: str) -> str:
     return re.sub(r"“[^”]*”?|\"[^\"]*\"?|«[^»]*»?", " ", text)
 
 
+#: Reasons the rules give, named where other rules ask for them by reason.
+_CAPTION_REASON = "a caption or photo credit"
+_RHETORIC_ONLY = "rhetoric or opinion with nothing verifiable in it"
+_QUOTED_VIEW = "a quoted view in the first person, with nothing verifiable in it"
+_COMMENT_ONLY = "comment with nothing verifiable in it"
+_SHORT_REMARK = "a remark too short to check"
+
+
 # Cached: the selection and the attribution rules both ask of every sentence.
 @lru_cache(maxsize=16384)
 def boilerplate_reason(text: str) -> str | None:
@@ -179,7 +187,7 @@ def boilerplate_reason(text: str) -> str | None:
     if _BYLINE.search(stripped):
         return "a byline, dateline or credit"
     if _CAPTION.search(stripped):
-        return "a caption or photo credit"
+        return _CAPTION_REASON
     if _NAVIGATION.search(stripped):
         return "navigation or boilerplate"
     if _SHOUTED.search(stripped):
@@ -204,11 +212,11 @@ def junk_reason(text: str) -> str | None:
     if stripped.endswith("?") and (not bare or bare.endswith("?")):
         return "a question"
     if _rhetoric_only(stripped):
-        return "rhetoric or opinion with nothing verifiable in it"
+        return _RHETORIC_ONLY
     if _quoted_view(stripped):
-        return "a quoted view in the first person, with nothing verifiable in it"
+        return _QUOTED_VIEW
     if _COMMENT.search(stripped) and len(words) < 15 and not _specific(stripped):
-        return "comment with nothing verifiable in it"
+        return _COMMENT_ONLY
     if (
         spaced
         and len(words) <= 6
@@ -217,7 +225,7 @@ def junk_reason(text: str) -> str | None:
         and not ({m.kind for m in extract(stripped)} - {MentionKind.name})
     ):
         # "TikTok is in trouble.": a verdict in a handful of words, no event, no figure.
-        return "a remark too short to check"
+        return _SHORT_REMARK
     return None
 
 
@@ -292,16 +300,16 @@ _TRAILING_BREAK = re.compile(
 #: Never a clause that is too short only because it is a fragment ("He said:").
 _STANCE = frozenset(
     {
-        "rhetoric or opinion with nothing verifiable in it",
-        "a quoted view in the first person, with nothing verifiable in it",
+        _RHETORIC_ONLY,
+        _QUOTED_VIEW,
     }
 )
 #: A leading clause may also be a verdict in a few words ("The numbers are dizzying:"); a
 #: trailing one may not, since a short last clause is as often a fact stated briefly
 #: ("…; millions of Ukrainians have been uprooted").
 _LEADING_JUNK = _STANCE | {
-    "a remark too short to check",
-    "comment with nothing verifiable in it",
+    _SHORT_REMARK,
+    _COMMENT_ONLY,
 }
 _QUOTE_MARKS = '"“”‘’«»'
 #: The least a claim keeps of its sentence: a clause shorter than this is not a statement.
@@ -323,9 +331,9 @@ def _balanced(clause: str) -> str:
     elif curly_open > curly_close:
         clause += "”"
     if clause.count('"') % 2:
-        # A straight mark: an opening one stands before a word, a closing one after.
-        at = clause.index('"')
-        opening = at + 1 < len(clause) and not clause[at + 1].isspace() and at == 0
+        # A straight mark that opens the clause before a word opens a quotation; any other
+        # lone one closes a quotation the cut opened earlier.
+        opening = clause.index('"') == 0 and clause[1:2].strip() != ""
         clause = clause + '"' if opening else '"' + clause
     return clause
 
@@ -438,7 +446,7 @@ def _caption_paragraphs(
         if any(_CREDIT.search(t) for t in texts):
             found[number] = "a photo caption"
             marked.add(number)
-        elif any(boilerplate_reason(t) == "a caption or photo credit" for t in texts):
+        elif any(boilerplate_reason(t) == _CAPTION_REASON for t in texts):
             marked.add(number)
     unpunctuated = {
         number
