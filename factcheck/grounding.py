@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from factcheck.entities import Inventory, MentionKind, extract, sentence_mentions
+from factcheck.entities import Inventory, MentionKind, sentence_mentions
 from factcheck.hygiene import clean_text
 from factcheck.models import (
     Claim,
@@ -179,7 +179,7 @@ def mention_flags(
     source_inventory = whole_source_inventory(source)
     cited_inventory = source_inventory if cited == source.text else inventory(cited)
     seen: set[tuple[MentionKind, str]] = set()
-    for mention in extract(text):
+    for mention in sentence_mentions(text):
         if (mention.kind, mention.text) in seen or cited_inventory.has(mention):
             continue
         seen.add((mention.kind, mention.text))

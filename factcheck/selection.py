@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from factcheck.entities import MentionKind, extract, fold, sentence_mentions
+from factcheck.entities import MentionKind, fold, sentence_mentions
 from factcheck.models import Source
 
 __all__ = [
@@ -222,7 +222,7 @@ def junk_reason(text: str) -> str | None:
         and len(words) <= 6
         and not _EVENT.search(stripped)
         and not _SAY.search(stripped)
-        and not ({m.kind for m in extract(stripped)} - {MentionKind.name})
+        and not ({m.kind for m in mentions(stripped)} - {MentionKind.name})
     ):
         # "TikTok is in trouble.": a verdict in a handful of words, no event, no figure.
         return _SHORT_REMARK
@@ -251,7 +251,7 @@ def _quoted_view(text: str) -> bool:
     if _COMMITMENT.search(quoted):
         # "We will not raise taxes this year": a pledge, which events can check.
         return False
-    kinds = {m.kind for m in extract(text)}
+    kinds = {m.kind for m in mentions(text)}
     return not kinds & {
         MentionKind.number,
         MentionKind.amount,
@@ -262,7 +262,7 @@ def _quoted_view(text: str) -> bool:
 
 def _specific(text: str) -> bool:
     """Whether ``text`` names anyone or states a number, amount or date."""
-    return bool(extract(text))
+    return bool(mentions(text))
 
 
 def _rhetoric_only(text: str) -> bool:
@@ -276,7 +276,7 @@ def _rhetoric_only(text: str) -> bool:
     # "the guidance says companies should…" reports a rule, which is checkable.
     if not (_RHETORIC.search(quoted) or _FIRST_PERSON.search(folded)):
         return False
-    kinds = {m.kind for m in extract(text)}
+    kinds = {m.kind for m in mentions(text)}
     if kinds & {MentionKind.number, MentionKind.amount, MentionKind.percent, MentionKind.date}:
         return False
     bare = _outside_quotes(text)

@@ -404,3 +404,33 @@ def test_word_list_look_ups_agree_with_their_patterns(text: str) -> None:
     for words in (selection._SAY, selection._EVENT):
         pattern = re.compile(words.pattern, re.IGNORECASE)
         assert words.search(text) == (pattern.search(text) is not None), (words.pattern, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“We will go on,” continued Smith.",
+        "'It is over,' continued Smith.",
+        "The victim is out of danger, say police.",
+        "The ministry released a statement on Friday.",
+        "The club put out a post on its site.",
+        "According to the ministry, 12 people died.",
+        "ACCORDING TO the ministry, 12 people died.",
+        "Mr Smith, the mayor, SAID nothing.",
+        "The unsaid part of it, x_said and 3said.",
+        "Nothing happens here at all.",
+        "",
+    ],
+)
+def test_the_speaker_word_guard_never_hides_a_cue(
+    text: str, seed_text: str, long_text: str
+) -> None:
+    from factcheck import attribution
+
+    # The guard only skips work: whatever the cue patterns would find, it lets through, on
+    # these constructions and on every sentence of the seed and the bird-flu articles.
+    sentences = [text] + [
+        s.text for article in (seed_text, long_text) for s in make_source(article).sentences
+    ]
+    for sentence in sentences:
+        assert attribution._cues(sentence) == attribution._scan_cues(sentence), sentence
