@@ -465,6 +465,29 @@ def _caption_paragraphs(
     return found
 
 
+#: Sentences after the first in which the story's own date is looked for.
+_STORY_DATE_WINDOW = 3
+
+
+def _dated_caption(sentences: tuple[tuple[str, str], ...]) -> str | None:
+    """Why the first sentence is the lead photo's caption, or None. News style dates what
+    happened this week by its weekday ("said Thursday") and anything older in full; a
+    first sentence dated in full ("… gave rides … on June 21, 2021") above a story dated by
+    weekday is about another day than the story: the caption of an archive photo, which
+    news pages put before the text ("FILE - …" is the marked form of the same thing)."""
+    if len(sentences) < 2:
+        return None
+    dates = [m.date for m in mentions(sentences[0][1]) if m.date is not None]
+    if any(d.weekday is not None for d in dates) or not any(
+        d.year is not None and d.day is not None for d in dates
+    ):
+        return None
+    later = [m.date for _, t in sentences[1 : 1 + _STORY_DATE_WINDOW] for m in mentions(t)]
+    if any(d is not None and d.weekday is not None for d in later):
+        return "a photo caption (dated in full above a story dated by weekday)"
+    return None
+
+
 @lru_cache(maxsize=64)
 def _scores(
     sentences: tuple[tuple[str, str], ...], paragraphs: tuple[int, ...]
@@ -473,8 +496,13 @@ def _scores(
     document = Counter(w for bag in bags for w in set(bag))
     scores: dict[str, SentenceScore] = {}
     captions = _caption_paragraphs(sentences, paragraphs)
+    lead_caption = _dated_caption(sentences)
     for index, ((sentence_id, text), bag) in enumerate(zip(sentences, bags, strict=True)):
-        junk = captions.get(paragraphs[index]) or junk_reason(text)
+        junk = (
+            (lead_caption if index == 0 else None)
+            or captions.get(paragraphs[index])
+            or junk_reason(text)
+        )
         if junk is not None:
             scores[sentence_id] = SentenceScore(sentence_id, 0.0, (), junk)
             continue

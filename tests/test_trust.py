@@ -434,3 +434,17 @@ def test_the_speaker_word_guard_never_hides_a_cue(
     ]
     for sentence in sentences:
         assert attribution._cues(sentence) == attribution._scan_cues(sentence), sentence
+
+
+def test_a_first_sentence_dated_in_full_above_a_story_dated_by_weekday_is_a_caption() -> None:
+    caption = "The mayor opened the new bridge on June 21, 2021 at a ceremony in the city."
+    story = "The city said Thursday it will close the bridge for repairs costing $4m."
+    scores = score_sentences(make_source(f"{caption}\n\n{story}\n\nWork starts in May."))
+    assert scores["S0"].junk is not None and "caption" in scores["S0"].junk
+    assert scores["S1"].junk is None
+    # Without a story dated by weekday, the full date is the story's own: a lede.
+    lede = score_sentences(make_source(f"{caption}\n\nThe bridge cost $4m to build."))
+    assert lede["S0"].junk is None
+    # A lede that dates itself by weekday is the story ("on Thursday, Feb. 23, 2023").
+    dated = "The mayor opened the bridge on Thursday, Feb. 23, 2023 at a ceremony."
+    assert score_sentences(make_source(f"{dated}\n\n{story}"))["S0"].junk is None
