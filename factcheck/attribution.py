@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from factcheck.entities import TITLES, MentionKind, name_key
+from factcheck.entities import TITLES, MentionKind, name_key, word_set
 from factcheck.models import Source
 from factcheck.selection import boilerplate_reason, mentions
 
@@ -509,13 +509,12 @@ def _not_saying_at(text: str, start: int, end: int) -> bool:
 #: none of them, and no quotation mark, is passed over by a set look-up, because the cue
 #: patterns are slow to run on each of a long document's thousands of sentences.
 _CUE_WORDS = _SAY_WORDS | frozenset("according report statement post tweet".split())
-_WORD_RUN = re.compile(r"\w+")
 
 
 def _may_name_speaker(text: str) -> bool:
     if any(mark in text for mark in _ALL_QUOTES):
         return True
-    return not _CUE_WORDS.isdisjoint(w.lower() for w in _WORD_RUN.findall(text))
+    return not _CUE_WORDS.isdisjoint(word_set(text))
 
 
 def _cues(text: str) -> list[tuple[str, str]]:

@@ -232,14 +232,13 @@ _DATE_DMY = re.compile(
 )
 _DATE_MY = re.compile(rf"\b(?P<month>{_MONTH})\.?,?\s+(?P<year>\d{{4}})\b", re.IGNORECASE)
 _DATE_ISO = re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b")
-_MONTH_ALONE = re.compile(
-    r"\b(?P<month>january|february|march|april|june|july|august|september|october|november|"
-    r"december)\b",
-    re.IGNORECASE,
+#: Month names that are a date on their own ("may" alone is a verb far more often).
+_MONTHS_ALONE = (
+    "january february march april june july august september october november december".split()
 )
-_WEEKDAY_ALONE = re.compile(
-    r"\b(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?\b", re.IGNORECASE
-)
+_WEEKDAY_NAMES = "monday tuesday wednesday thursday friday saturday sunday".split()
+_MONTH_ALONE = re.compile(rf"\b(?P<month>{'|'.join(_MONTHS_ALONE)})\b", re.IGNORECASE)
+_WEEKDAY_ALONE = re.compile(rf"\b(?P<wd>{'|'.join(_WEEKDAY_NAMES)})s?\b", re.IGNORECASE)
 # Necessary conditions of the patterns above, checked first: most sentences of a long
 # document hold no date, amount or percentage, and one cheap search rules them out.
 _MAY_HOLD_DATE = re.compile(rf"\d|\b(?:{_MONTH}|{_WEEKDAY})", re.IGNORECASE)
@@ -247,6 +246,22 @@ _MAY_HOLD_AMOUNT = re.compile(rf"[$£€¥₹]|\b(?:{_CURRENCY_CODE}|{_CURRENCY_
 _MAY_HOLD_PERCENT = re.compile(r"%|\bper\s?cent|\bpercent|\bpc\b", re.IGNORECASE)
 _YEAR = re.compile(r"(?<![\d.,$£€])\b(?P<year>1[89]\d\d|20\d\d)s?\b(?![.,]\d|%)")
 _BARE_NUMBER = re.compile(_NUMBER, re.IGNORECASE)
+#: Word look-ups that stand in for the patterns' own necessary conditions (see
+#: :meth:`_Scanner.may_hold`): a value needs a digit or a spelled number word, and a date
+#: without a digit needs a whole month or weekday name.
+_NUMBER_WORDS = frozenset(w.lower() for w in [*UNITS, *TENS, *SCALES])
+_DATE_WORDS = frozenset(_MONTHS_ALONE) | frozenset(
+    day + plural for day in _WEEKDAY_NAMES for plural in ("", "s")
+)
+_ANY_DIGIT = re.compile(r"\d")
+_WORD_RUN = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=65536)
+def word_set(text: str) -> frozenset[str]:
+    """The lower-cased runs of ``\\w`` in ``text`` (the words ``\\b`` delimits), cached:
+    the mention, selection and attribution rules all look words up in each sentence."""
+    return frozenset(w.lower() for w in _WORD_RUN.findall(text))
 _UNIT = re.compile(r"[\s-]+([a-z]{2,})\b")
 #: Units a number may measure, plural and short forms folded to one name.
 UNITS_OF_MEASURE = {
@@ -348,6 +363,18 @@ class _Scanner:
         self.text = text
         self.taken = [False] * len(text)
         self.found: list[Mention] = []
+        # Most sentences of a long document state no figure and no date, and the patterns
+        # below try every alternative at every position: a digit search and a look-up of
+        # the sentence's words rule them out first. The words are compared lower-cased,
+        # which is what IGNORECASE matching is for ASCII text; other text is always scanned.
+        self.has_digit = _ANY_DIGIT.search(text) is not None
+        self.words: frozenset[str] | None = (
+            word_set(text) if text.isascii() else None
+        )
+
+    def may_hold(self, words: frozenset[str]) -> bool:
+        """Whether the text has a digit or one of ``words`` (or is not ASCII)."""
+        return self.has_digit or self.words is None or not self.words.isdisjoint(words)
 
     def free(self, start: int, end: int) -> bool:
         return not any(self.taken[start:end])
@@ -358,7 +385,7 @@ class _Scanner:
         self.found.append(mention)
 
     def dates(self) -> None:
-        if not _MAY_HOLD_DATE.search(self.text):
+        if not self.may_hold(_DATE_WORDS) or not _MAY_HOLD_DATE.search(self.text):
             return
         for pattern in (_DATE_ISO, _DATE_MDY, _DATE_DMY, _DATE_MY, _MONTH_ALONE):
             for m in pattern.finditer(self.text):
@@ -391,7 +418,7 @@ class _Scanner:
                 self.add(Mention(MentionKind.date, m.group(), m.start(), m.end(), date=value))
 
     def amounts(self) -> None:
-        if not _MAY_HOLD_AMOUNT.search(self.text):
+        if not self.may_hold(_NUMBER_WORDS) or not _MAY_HOLD_AMOUNT.search(self.text):
             return
         for pattern in (_AMOUNT_BEFORE, _AMOUNT_AFTER):
             for m in pattern.finditer(self.text):
@@ -421,7 +448,7 @@ class _Scanner:
                 )
 
     def percents(self) -> None:
-        if not _MAY_HOLD_PERCENT.search(self.text):
+        if not self.may_hold(_NUMBER_WORDS) or not _MAY_HOLD_PERCENT.search(self.text):
             return
         for m in _PERCENT.finditer(self.text):
             if self.free(m.start(), m.end()):
@@ -439,12 +466,16 @@ class _Scanner:
                     )
 
     def years(self) -> None:
+        if not self.has_digit:
+            return
         for m in _YEAR.finditer(self.text):
             if self.free(m.start(), m.end()):
                 value = DateValue(year=int(m.group("year")))
                 self.add(Mention(MentionKind.date, m.group(), m.start(), m.end(), date=value))
 
     def numbers(self) -> None:
+        if not self.may_hold(_NUMBER_WORDS):
+            return
         for m in _BARE_NUMBER.finditer(self.text):
             if not self.free(m.start(), m.end()):
                 continue

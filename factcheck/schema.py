@@ -7,6 +7,8 @@ explains them. The model cites sentence ids, never copies text: the library writ
 from __future__ import annotations
 
 import copy
+import json
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -114,8 +116,7 @@ def notes_schema(ids: list[str], names: list[str]) -> dict[str, Any]:
     """The schema for :class:`NotesOutput`: exactly one note per id in ``ids``, in order,
     each naming its own id; ``who`` is one of ``names`` (the names the article uses) or
     null, so a grammar-bound model cannot invent a speaker."""
-    raw = NotesOutput.model_json_schema()
-    schema: dict[str, Any] = _inline_refs(raw, raw.get("$defs", {}))
+    schema = _inlined(NotesOutput)
     notes = schema["properties"]["notes"]
     item = notes.pop("items")
     notes.pop("maxItems", None)
@@ -133,6 +134,21 @@ def notes_schema(ids: list[str], names: list[str]) -> dict[str, Any]:
     ]
     notes["minItems"] = notes["maxItems"] = len(ids)
     return schema
+
+
+def _inlined(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema without ``$ref``s or titles: a fresh copy each time, since
+    callers tighten it per request."""
+    result: dict[str, Any] = json.loads(_inlined_json(model))
+    return result
+
+
+@lru_cache(maxsize=32)
+def _inlined_json(model: type[BaseModel]) -> str:
+    # Once per model class: pydantic builds the schema anew on each call, and a long
+    # document asks for it once per chunk.
+    raw = model.model_json_schema()
+    return json.dumps(_inline_refs(raw, raw.get("$defs", {})))
 
 
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
@@ -173,8 +189,7 @@ def output_schema(
     citing its own sentence: a small model then cannot skip sentences, repeat itself or
     cite the wrong one, and only writes the claim's wording and attributes.
     """
-    raw = model.model_json_schema()
-    schema: dict[str, Any] = _inline_refs(raw, raw.get("$defs", {}))
+    schema = _inlined(model)
     _constrain_ids(schema, ids)
     claims = schema.get("properties", {}).get("claims")
     if claims is not None and per_sentence:
@@ -286,8 +301,7 @@ def verify_schema(candidates: dict[str, list[str]], *, per_claim: bool) -> dict[
     enforce the schema as a grammar) fixes the verdicts to one per claim, in order, each
     citing only its own candidates, as :func:`output_schema` does for sentences.
     """
-    raw = VerifyOutput.model_json_schema()
-    schema: dict[str, Any] = _inline_refs(raw, raw.get("$defs", {}))
+    schema = _inlined(VerifyOutput)
     batch_ids = list(dict.fromkeys(i for ids in candidates.values() for i in ids))
     _constrain_ids(schema, batch_ids)
     verdicts = schema["properties"]["verdicts"]

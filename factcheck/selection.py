@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from factcheck.entities import MentionKind, fold, sentence_mentions
+from factcheck.entities import MentionKind, fold, sentence_mentions, word_set
 from factcheck.models import Source
 
 __all__ = [
@@ -116,7 +116,7 @@ class _AnyWord:
         )
 
     def search(self, text: str) -> bool:
-        if not self.words.isdisjoint(w.lower() for w in _RUN.findall(text)):
+        if not self.words.isdisjoint(word_set(text)):
             return True
         return self.phrases is not None and self.phrases.search(text) is not None
 
