@@ -109,10 +109,8 @@ UNGROUNDED = frozenset(
 def spans_for(source: Source, ids: Iterable[str]) -> list[Span]:
     """Spans of the existing sentences among ``ids``, in source order, without repeats."""
     found = {s.id: s for i in ids if (s := source.sentence(i)) is not None}
-    # Built without validation: every field comes from a validated Sentence of this
-    # source, and a long document's candidates ask for thousands of spans.
     return [
-        Span.model_construct(sentence_id=s.id, start=s.start, end=s.end, text=s.text)
+        Span(sentence_id=s.id, start=s.start, end=s.end, text=s.text)
         for s in sorted(found.values(), key=lambda s: s.start)
     ]
 
