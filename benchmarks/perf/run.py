@@ -391,12 +391,24 @@ def make_targets(
     mid = by_size.get(100_000)
     if mid is not None:
         ratio = mid["library_s"] / mid["encode_s"]
+        # The target is 1.0 s where one encode of the document takes 16 ms: 60 encodes.
+        # Measured against an encode in the same run, it means the same on any machine;
+        # the absolute figure is shown beside it, since it does not.
         targets.append(
             Target(
-                "100k tokens: library time ≤ 1.0 s and ≤ 60 × one tiktoken encode",
+                "100k tokens: library time ≤ 60 × one tiktoken encode (same run)",
                 f"{mid['library_s']:.2f}s = {ratio:.0f} × encode ({1000 * mid['encode_s']:.0f} ms)",
-                mid["library_s"] <= 1.0 and ratio <= 60,
+                ratio <= 60,
                 f"make_source {mid['make_source_s']:.2f}s (best of {args.repeats}, alone)",
+            )
+        )
+        targets.append(
+            Target(
+                "100k tokens: library time ≤ 1.0 s on this machine",
+                f"{mid['library_s']:.2f}s; at a 16 ms encode, {ratio:.0f} × encode = "
+                f"{ratio * 0.016:.2f}s",
+                mid["library_s"] <= 1.0,
+                "the 1.0 s is 60 encodes on a machine whose encode takes 16 ms",
             )
         )
         targets.append(
