@@ -201,6 +201,11 @@ def _person_like(name: str) -> bool:
     )
 
 
+#: Compiled once: each name mention of a document passes them.
+_POSSESSIVE_END = re.compile(r"['’]s$")
+_DESCRIBED_BORN = re.compile(r"\w-[a-z]")
+
+
 class _Names:
     """The names of one article and their fullest forms, in order of first use.
 
@@ -222,8 +227,8 @@ class _Names:
             for mention in mentions(sentence_text):
                 if mention.kind is not MentionKind.name:
                     continue
-                text = re.sub(r"['’]s$", "", mention.text)
-                if re.search(r"\w-[a-z]", text):
+                text = _POSSESSIVE_END.sub("", mention.text)
+                if _DESCRIBED_BORN.search(text):
                     # "Los Angeles-born Johnson": a description, not a form of the name.
                     text = text.split()[-1]
                 here.append(text)

@@ -520,7 +520,7 @@ class _Scanner:
     def names(self) -> None:
         for m in _NAME.finditer(self.text):
             run: list[tuple[int, int]] = []
-            for token in re.finditer(r"\S+", m.group()):
+            for token in _NON_SPACE.finditer(m.group()):
                 absolute = m.start() + token.start()
                 word = token.group()
                 stem = name_key(word).split("'", 1)[0]
@@ -554,8 +554,14 @@ class _Scanner:
         return bool(_SENTENCE_START.search(self.text[max(0, index - 4) : index]))
 
 
+#: Compiled once: each is tried on every capitalised word of every sentence.
+_NON_SPACE = re.compile(r"\S+")
+_ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
+_HYPHENATED = re.compile(r"-[a-z]")
+
+
 def _is_acronym(word: str) -> bool:
-    return bool(re.fullmatch(r"(?:[A-Z]\.){2,}", word))
+    return _ACRONYM.fullmatch(word) is not None
 
 
 def _common_opener(word: str) -> bool:
@@ -565,7 +571,7 @@ def _common_opener(word: str) -> bool:
     return (
         stem in COMMON_OPENERS
         or (stem.endswith("ly") and len(stem) > 4)
-        or bool(re.search(r"-[a-z]", word))
+        or _HYPHENATED.search(word) is not None
     )
 
 

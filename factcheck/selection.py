@@ -153,6 +153,10 @@ _STOP = frozenset(
 
 #: One sentence's mentions, cached (shared with grounding and attribution).
 mentions = sentence_mentions
+#: Compiled once: every sentence of a document passes these (the ``re`` module's own cache
+#: costs a look-up per call).
+_QUOTED_PART = re.compile(r"“[^”]*”?|\"[^\"]*\"?|«[^»]*»?")
+_LEADING_DASHES = re.compile(r"^[\s—–-]+")
 
 
 def _content(text: str) -> list[str]:
@@ -160,7 +164,7 @@ def _content(text: str) -> list[str]:
 
 
 def _outside_quotes(text: str) -> str:
-    return re.sub(r"“[^”]*”?|\"[^\"]*\"?|«[^»]*»?", " ", text)
+    return _QUOTED_PART.sub(" ", text)
 
 
 #: Reasons the rules give, named where other rules ask for them by reason.
@@ -176,7 +180,7 @@ _SHORT_REMARK = "a remark too short to check"
 def boilerplate_reason(text: str) -> str | None:
     """Why ``text`` is page furniture (a link, handle, byline, caption, navigation, a
     heading) rather than article prose, or None."""
-    stripped = re.sub(r"^[\s—–-]+", "", text.strip())
+    stripped = _LEADING_DASHES.sub("", text.strip())
     words = _WORD.findall(stripped)
     if _URL.search(stripped):
         return "a link"
@@ -202,7 +206,7 @@ def junk_reason(text: str) -> str | None:
     furniture = boilerplate_reason(text)
     if furniture is not None:
         return furniture
-    stripped = re.sub(r"^[\s—–-]+", "", text.strip())
+    stripped = _LEADING_DASHES.sub("", text.strip())
     words = _WORD.findall(stripped)
     # Scripts written without spaces (Chinese, Japanese) have no words to count.
     spaced = not _UNSPACED.search(stripped)
@@ -265,13 +269,21 @@ def _specific(text: str) -> bool:
     return bool(mentions(text))
 
 
+@lru_cache(maxsize=16384)
+def _stance(text: str) -> bool:
+    """Whether ``text`` holds a word of stance (:data:`_RHETORIC`). Cached: the never-a-claim
+    rules and the score both ask of every sentence. Every alternative starts at a word, so
+    leading dashes and spaces do not change the answer, and callers strip them to share it."""
+    return _RHETORIC.search(text.replace("’", "'")) is not None
+
+
 def _rhetoric_only(text: str) -> bool:
     """A statement of what should happen or what someone feels, with no number, date or
     amount and no reported event outside the quotation: nothing a record could confirm."""
     folded = text.replace("’", "'")
-    if not _RHETORIC.search(folded):
+    if not _stance(text):
         return False
-    quoted = "".join(re.findall(r"“[^”]*”?|\"[^\"]*\"?|«[^»]*»?", folded))
+    quoted = "".join(_QUOTED_PART.findall(folded))
     # Stance counts when it is the speaker's own (quoted, or in the first person);
     # "the guidance says companies should…" reports a rule, which is checkable.
     if not (_RHETORIC.search(quoted) or _FIRST_PERSON.search(folded)):
@@ -536,7 +548,7 @@ def _scores(
             signals.append("lede")
         if len(bag) < 5:
             total -= 0.1
-        if _RHETORIC.search(text.replace("’", "'")):
+        if _stance(_LEADING_DASHES.sub("", text.strip())):
             total -= 0.1
             signals.append("stance")
         scores[sentence_id] = SentenceScore(sentence_id, max(0.01, min(1.0, total)), tuple(signals))

@@ -448,3 +448,14 @@ def test_a_first_sentence_dated_in_full_above_a_story_dated_by_weekday_is_a_capt
     # A lede that dates itself by weekday is the story ("on Thursday, Feb. 23, 2023").
     dated = "The mayor opened the bridge on Thursday, Feb. 23, 2023 at a ceremony."
     assert score_sentences(make_source(f"{dated}\n\n{story}"))["S0"].junk is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["— We think so.", "  -we must go", "The rest, we hope, is done.", "—— Nothing here.", ""],
+)
+def test_the_stance_look_up_does_not_depend_on_leading_dashes(text: str) -> None:
+    from factcheck import selection
+
+    stripped = selection._LEADING_DASHES.sub("", text.strip())
+    assert selection._stance(stripped) == bool(selection._RHETORIC.search(text))
