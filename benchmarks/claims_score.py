@@ -18,6 +18,10 @@ What counts (see the module ``benchmarks.claims`` for the table):
   quotation's speaker or one of its aliases, or contains the speaker's full name (a claim
   citing quotations of several speakers is right when it names any of them); for a
   quotation the gold gives no speaker, no speaker is right;
+- a fact the gold **attributes** to someone (its ``speaker``) has its speaker right when the
+  best-ranked claim covering it names that source by the rules above (the aliases are those
+  the gold gives the same speaker's quotations); a fact in the article's **own voice** (no
+  speaker) is right when that claim names no speaker;
 - a claim **starts with a pronoun** when the first word of its statement (after opening
   quotation marks, and before an apostrophe: "We've") is a personal or demonstrative pronoun.
 """
@@ -28,7 +32,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from benchmarks.claims_data import Gold, Quote
+from benchmarks.claims_data import Fact, Gold, Quote
 from factcheck.models import Claim, Source
 from factcheck.text import normalise
 
@@ -126,6 +130,13 @@ class ArticleScore:
     speakers_right: int = 0
     pronoun_starts: int = 0
     missing_snippets: int = 0
+    #: Facts the gold attributes to someone that a claim covers, and those whose (first)
+    #: covering claim names that source; facts in the article's own voice that a claim
+    #: covers, and those whose claim names no speaker.
+    attributed_facts: int = 0
+    attributed_right: int = 0
+    own_voice_facts: int = 0
+    own_voice_right: int = 0
 
     @property
     def recall1(self) -> float | None:
@@ -158,10 +169,22 @@ def score(source: Source, claims: Sequence[Claim], gold: Gold) -> ArticleScore:
     cited = [_cited_spans(source, claim) for claim in claims]
     every_cited = [span for spans in cited for span in spans]
 
+    aliases: dict[str, set[str]] = {}
+    for quote in gold.quotes:
+        if quote.speaker:
+            aliases.setdefault(norm_name(quote.speaker), set()).update(quote.aliases)
     for fact in gold.facts:
+        where = locate.find(fact.snippet)
+        covering = [
+            claim
+            for claim, spans in zip(claims, cited, strict=True)
+            if where is not None and any(overlaps(where, s) for s in spans)
+        ]
+        if covering:
+            # The best-ranked claim that covers the fact is the one a reader sees for it.
+            _score_speaker(result, fact, covering[0], aliases)
         if fact.importance > 2:
             continue
-        where = locate.find(fact.snippet)
         if where is None:
             result.missing_snippets += 1
         hit = where is not None and any(overlaps(where, s) for s in every_cited)
@@ -191,6 +214,18 @@ def score(source: Source, claims: Sequence[Claim], gold: Gold) -> ArticleScore:
             result.speakers_right += speaker_right(claim.speaker, quoted)
         result.pronoun_starts += starts_with_pronoun(claim.statement)
     return result
+
+
+def _score_speaker(
+    result: ArticleScore, fact: Fact, claim: Claim, aliases: dict[str, set[str]]
+) -> None:
+    if fact.speaker and fact.speaker.strip():
+        quote = Quote(fact.snippet, fact.speaker, tuple(aliases.get(norm_name(fact.speaker), ())))
+        result.attributed_facts += 1
+        result.attributed_right += bool(claim.speaker) and speaker_right(claim.speaker, [quote])
+    else:
+        result.own_voice_facts += 1
+        result.own_voice_right += not (claim.speaker or "").strip()
 
 
 def pooled(scores: Iterable[ArticleScore]) -> ArticleScore:

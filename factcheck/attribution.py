@@ -21,9 +21,9 @@ from functools import lru_cache
 
 from factcheck.entities import TITLES, MentionKind, name_key, word_set
 from factcheck.models import Source
-from factcheck.selection import boilerplate_reason, mentions
+from factcheck.selection import NAMELESS_FURNITURE, boilerplate_reason, mentions
 
-__all__ = ["Attribution", "Attributions", "attribute", "same_speaker"]
+__all__ = ["Attribution", "Attributions", "attribute", "names_offered", "same_speaker"]
 
 #: Verbs of saying (and of stating a position) in the forms news text uses them.
 _SAY = (
@@ -213,7 +213,9 @@ class _Names:
     when one is a leading or trailing run of the other, so only forms sharing one of those
     words need comparing (a long transcript has thousands of names)."""
 
-    def __init__(self, sentences: tuple[tuple[str, str, bool], ...]) -> None:
+    def __init__(
+        self, sentences: tuple[tuple[str, str, bool], ...], *, furniture: bool = False
+    ) -> None:
         self._full: dict[str, None] = {}
         self._by_word: dict[str, set[str]] = {}
         self.first_seen: dict[str, int] = {}
@@ -224,6 +226,12 @@ class _Names:
         self.personal: set[str] = set()
         for index, (_, sentence_text, _) in enumerate(sentences):
             here: list[str] = []
+            if not furniture and boilerplate_reason(sentence_text) in NAMELESS_FURNITURE:
+                # "(Also see "Moderna Chalks Up Industry Milestone …")": a headline's
+                # capitalised words are no one's name, and would become the fullest
+                # form of "Moderna" everywhere.
+                self.by_sentence.append(here)
+                continue
             for mention in mentions(sentence_text):
                 if mention.kind is not MentionKind.name:
                     continue
@@ -327,6 +335,10 @@ def _noun_phrase_before(text: str, end: int) -> str:
         # "Dr Loader - who has analysed soil samples - said": the subject stands before
         # the aside set off by dashes.
         head = head[: aside.start()].rstrip()
+    group = _GROUP_BEFORE.search(head)
+    if group is not None and not re.match(r"(?:the|a|an)\s", group.group(1), re.IGNORECASE):
+        # "…, health officials have said": nothing capitalised to anchor on, and no "the".
+        return group.group(1)
     match = re.search(
         r"((?<![\w’'])(?:[A-Z][\w’'.\-]*|of|for|by|the|and|de|van|von|al)(?:\s+(?:[A-Z][\w’'.\-]*|of|for|by|"
         r"the|and|de|van|von|al))*|\b[Hh]e|\b[Ss]he|\b[Tt]hey|\b[Ww]e|\b[Ii]t|\bI|"
@@ -392,12 +404,26 @@ _DOCUMENT_BY = re.compile(
 _ACCORDING = re.compile(r"\baccording to\s+", re.IGNORECASE)
 _INVERTED = re.compile(rf"[,.!?]?[”\"’']\s*,?\s*(?:{_INVERTED_SAY})\s+(?=[A-Za-z])")
 #: ", say police." / ", said the spokesman." at the end of a sentence without quotation.
+#: Groups that news reports quote without a determiner ("police said", "say officials").
+_GROUPS = (
+    "police|officials|sources|investigators|prosecutors|authorities|witnesses|analysts|"
+    "officers|experts|residents|organisers|organizers|doctors"
+)
 _TRAILING_INVERTED = re.compile(
     r",\s*(?:said|says|say|added|adds|reported|reports|report|wrote|writes|noted|notes)\s+"
     r"(?P<who>(?:(?:the|a|an)\s+(?:(?!(?:was|were|is|are|be|been|had|has|have|would|will|"
     r"could|did|does|that)\b)[\w’'\-]+\s*){1,4}|[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3}|"
-    r"police|officials|sources|investigators|prosecutors|authorities|witnesses|analysts|"
-    r"officers|experts|residents|organisers|organizers|doctors))\s*[.!]?\s*$"
+    rf"{_GROUPS}))\s*[.!]?\s*$"
+)
+#: A group set off after a comma as the speaker of what comes before it ("…, health
+#: officials have said", "…, US officials said"): up to two words of description, then
+#: the group.
+_PLEA = re.compile(r"\s+(?:not\s+)?(?:guilty|innocent|no contest)\b", re.IGNORECASE)
+#: Auxiliary verbs: a phrase holding one is a clause ("The plant will close"), no subject.
+_CLAUSE_VERB = re.compile(r"\b(?:has|have|had|is|are|was|were|will|would|could|did|does)\b")
+_GROUP_BEFORE = re.compile(
+    rf"(?:^|,\s+)(?:(?:and|but|or|so|yet|while|as)\s+)?"
+    rf"((?:(?!(?:and|but|or|so|yet|while|as)\b)[\w’'\-]+\s+){{0,2}}(?:{_GROUPS}))$"
 )
 #: A sentence whose subject is a person it does not name: "One Londoner who drove …",
 #: "A woman in the crowd …".
@@ -505,6 +531,8 @@ def _not_saying_at(text: str, start: int, end: int) -> bool:
         return True
     if word == "called" and not re.match(r"\s+(?:for|on|upon|it)\b", after):
         return True  # "a rare cancer called …": a name given, nothing said
+    if word == "pleaded" and _PLEA.match(after):
+        return True  # "An Australian pleaded guilty": a plea in court, not a statement
     previous = before.split()[-1:] or [""]
     return word == "say" and previous[0].casefold() in _NOUN_SAY
 
@@ -552,6 +580,11 @@ def _scan_cues(text: str) -> list[tuple[str, str]]:
         if verb is not None and _not_saying_at(text, m.start() + verb.start(), m.end()):
             continue  # "Kate Frame, has been asked to …"
         who, aside = m.group("who").strip(), m.group("aside").strip()
+        if _CLAUSE_VERB.search(who) or _GROUP_BEFORE.match(aside):
+            # "An 11-year-old girl has died, health officials said", "A girl died,
+            # police said": a clause, not a subject with an aside; the speaker is the
+            # one after the comma.
+            continue
         described = (
             who[:1].islower() or who.split()[0] in ("The", "A", "An") or who.split()[-1].islower()
         )
@@ -616,13 +649,30 @@ def _still_open(text: str, inside: bool) -> bool:
 def attribute(source: Source) -> Attributions:
     """The speaker the text gives for each sentence of ``source`` that has one (cached per
     text: grounding asks for every claim)."""
+    return _attribute(_sentence_rows(source))
+
+
+def _sentence_rows(source: Source) -> tuple[tuple[str, str, bool], ...]:
+    """(id, text, opens a paragraph) for each sentence: the rules' view of a source."""
     text = source.text
-    return _attribute(
-        tuple(
-            (s.id, s.text, s.start == 0 or "\n" in text[max(0, s.start - 2) : s.start])
-            for s in source.sentences
-        )
+    return tuple(
+        (s.id, s.text, s.start == 0 or "\n" in text[max(0, s.start - 2) : s.start])
+        for s in source.sentences
     )
+
+
+def names_offered(source: Source) -> tuple[str, ...]:
+    """Every name the text uses, in its fullest form and in order of first use, page
+    furniture included: what a grammar-bound model may choose a speaker from. Kept apart
+    from the names the attribution rules learn, so that a change to those rules leaves
+    the requests, and the answers recorded for them, as they are; whatever the model
+    picks is checked against the text's own speaker afterwards."""
+    return _names_offered(_sentence_rows(source))
+
+
+@lru_cache(maxsize=64)
+def _names_offered(sentences: tuple[tuple[str, str, bool], ...]) -> tuple[str, ...]:
+    return tuple(_Names(sentences, furniture=True).full)
 
 
 @lru_cache(maxsize=64)
@@ -884,8 +934,16 @@ def _described(
         return Attribution(names.canonical(title), (sentence_id,), f"title ({cue})")
     if generic in ("pm", "prime minister", "president", "minister") and last_person is not None:
         return Attribution(last_person.speaker, last_person.sentence_ids, f"title ({cue})")
-    if last_body is not None and _BODY_NOUN.search(generic) and phrase.lower().startswith("the"):
+    if (
+        last_body is not None
+        and _BODY_NOUN.search(generic)
+        and phrase.lower().startswith("the")
+        and not any(w[:1].isupper() for w in phrase.split()[1:])
+        and any(w[:1].isupper() for w in last_body.speaker.split())
+    ):
         # "The automaker said", "the company said": the body the article named before.
+        # Only a description stands for a name ("the World Health Organisation" is one
+        # itself), and only a named body is what it stands for ("health officials" is not).
         return Attribution(last_body.speaker, last_body.sentence_ids, f"description ({cue})")
     if len(generic.split()) <= 5:
         # The article's own words for an unnamed speaker ("A coroner", "The officer").

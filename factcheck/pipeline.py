@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from factcheck.attribution import attribute
+from factcheck.attribution import names_offered
 from factcheck.cache import ResponseCache, report_key
 from factcheck.chunking import Chunk, plan_chunks
 from factcheck.endpoint import Endpoint, loop_local_client, resolve
@@ -164,7 +164,7 @@ def speaker_names(source: Source, chunk: Chunk) -> list[str]:
     text = " ".join(s.text for s in source.sentences[chunk.first : chunk.last + 1])
     found = [
         n
-        for n in attribute(source).names
+        for n in names_offered(source)
         if 0 < len(n) <= 60 and n.split()[-1] in text and not _NOT_A_SPEAKER.search(n)
     ]
     return found[:SPEAKER_NAMES_MAX]

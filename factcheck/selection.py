@@ -25,6 +25,7 @@ from factcheck.entities import MentionKind, fold, sentence_mentions, word_set
 from factcheck.models import Source
 
 __all__ = [
+    "NAMELESS_FURNITURE",
     "SentenceScore",
     "boilerplate_reason",
     "junk_clause",
@@ -169,6 +170,16 @@ def _outside_quotes(text: str) -> str:
 
 #: Reasons the rules give, named where other rules ask for them by reason.
 _CAPTION_REASON = "a caption or photo credit"
+_LINK_REASON = "a link"
+_BYLINE_REASON = "a byline, dateline or credit"
+_NAVIGATION_REASON = "navigation or boilerplate"
+_SHOUTED_REASON = "a headline or heading in capitals"
+_HEADING_REASON = "a heading"
+#: Furniture whose capitalised words name no one (a headline's "Moderna Chalks Up …", an
+#: author's byline): the attribution rules learn no name from it.
+NAMELESS_FURNITURE = frozenset(
+    {_LINK_REASON, _BYLINE_REASON, _NAVIGATION_REASON, _SHOUTED_REASON, _HEADING_REASON}
+)
 _RHETORIC_ONLY = "rhetoric or opinion with nothing verifiable in it"
 _QUOTED_VIEW = "a quoted view in the first person, with nothing verifiable in it"
 _COMMENT_ONLY = "comment with nothing verifiable in it"
@@ -183,21 +194,21 @@ def boilerplate_reason(text: str) -> str | None:
     stripped = _LEADING_DASHES.sub("", text.strip())
     words = _WORD.findall(stripped)
     if _URL.search(stripped):
-        return "a link"
+        return _LINK_REASON
     if _EMBED_SIGNATURE.search(stripped):
         return "the signature of an embedded post"
     if _HANDLE.search(stripped) and len(words) < 25:
         return "a social-media handle"
     if _BYLINE.search(stripped):
-        return "a byline, dateline or credit"
+        return _BYLINE_REASON
     if _CAPTION.search(stripped):
         return _CAPTION_REASON
     if _NAVIGATION.search(stripped):
-        return "navigation or boilerplate"
+        return _NAVIGATION_REASON
     if _SHOUTED.search(stripped):
-        return "a headline or heading in capitals"
+        return _SHOUTED_REASON
     if _HEADING.search(stripped):
-        return "a heading"
+        return _HEADING_REASON
     return None
 
 

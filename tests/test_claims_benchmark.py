@@ -168,6 +168,24 @@ def test_score_counts_recall_junk_speakers_and_pronouns() -> None:
     assert result.missing_snippets == 0
 
 
+def test_score_counts_speakers_of_attributed_and_own_voice_facts() -> None:
+    source = make_source(ARTICLE)
+    ids = {s.text.split()[0]: s.id for s in source.sentences}
+    claims = [
+        # The council's decision in the article's own voice, wrongly given a speaker.
+        claim("The council approved a budget.", ids["The"], speaker="Ann Lee"),
+        claim("Spending rises by 5%.", ids["Spending"]),
+        # Ann Lee's pledge, by the alias her quotation has; her second statement, by
+        # nobody: the best-ranked covering claim is what counts.
+        claim("Lee pledged.", ids["Mayor"], speaker="the mayor"),
+        claim("Taxes would not rise.", ids["She"]),
+        claim("Taxes again.", ids["She"], speaker="Ann Lee"),
+    ]
+    result = score(source, claims, GOLD)
+    assert (result.attributed_facts, result.attributed_right) == (2, 1)
+    assert (result.own_voice_facts, result.own_voice_right) == (2, 1)
+
+
 def test_a_claim_citing_an_unknown_id_covers_nothing() -> None:
     source = make_source(ARTICLE)
     result = score(source, [claim("Something.", "S99")], GOLD)

@@ -107,12 +107,38 @@ def test_speakers_come_from_the_text_with_the_fullest_name() -> None:
             "“We are disappointed,” Watson's attorney, Lanny Breuer, told the Journal.",
             "Lanny Breuer",
         ),
+        # A group after a comma speaks for what comes before it; a clause before the
+        # comma ("… has died,") is no subject with an aside.
+        (
+            "A girl has died from bird flu, health officials have said, the first case.",
+            "health officials",
+        ),
+        ("Windows were shattered by the gunfire, Istanbul police said.", "Istanbul police"),
+        ("The bottles are sealed, but witnesses say some have leaked.", "witnesses"),
+        ("An independent investigation has been launched, the council said.", "the council"),
     ],
 )
 def test_attribution_constructions(sentence: str, speaker: str) -> None:
     source = make_source(sentence)
     found = attribute(source).get("S0")
     assert found is not None and same_speaker(found.speaker, speaker), found
+
+
+def test_a_description_stands_only_for_a_named_body() -> None:
+    text = (
+        "Lordstown Motors said it will recall 19 trucks. The automaker said no one was hurt. "
+        "A girl died, health officials said. The health ministry said she was 11. "
+        "The case was the 57th, according to the World Health Organisation."
+    )
+    found = attribute(make_source(text))
+    speakers = [found.get(f"S{i}") for i in range(5)]
+    assert [s.speaker if s else None for s in speakers] == [
+        "Lordstown Motors",
+        "Lordstown Motors",
+        "health officials",
+        "The health ministry",
+        "the World Health Organisation",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -130,6 +156,8 @@ def test_attribution_constructions(sentence: str, speaker: str) -> None:
         "The Security Council resolution passed on Friday stated that settlements are illegal.",
         "When asked about the different approach, his response was brief.",
         "Two leaders were among the political leaders who said they were proud.",
+        "Tahir Bhatti has pleaded guilty to assisting an offender.",  # a plea in court
+        "Steven Bayes also pleaded not guilty to possessing an image.",
     ],
 )
 def test_verbs_of_saying_that_name_no_speaker(sentence: str) -> None:
@@ -459,3 +487,13 @@ def test_the_stance_look_up_does_not_depend_on_leading_dashes(text: str) -> None
 
     stripped = selection._LEADING_DASHES.sub("", text.strip())
     assert selection._stance(stripped) == bool(selection._RHETORIC.search(text))
+
+
+def test_a_headline_in_page_furniture_names_no_one() -> None:
+    text = (
+        "Moderna expects sales of $5bn this year.\n\n"
+        '(Also see "Moderna Chalks Up Industry Milestone With Cancer Vaccine" - Scrip, '
+        "14 Dec, 2022.)\n\nModerna said it would cut costs."
+    )
+    found = attribute(make_source(text))
+    assert [found.get(i).speaker for i in ("S0", "S2")] == ["Moderna", "Moderna"]  # type: ignore[union-attr]
