@@ -418,6 +418,16 @@ _TRAILING_INVERTED = re.compile(
 #: A group set off after a comma as the speaker of what comes before it ("…, health
 #: officials have said", "…, US officials said"): up to two words of description, then
 #: the group.
+#: Forms of the verbs of saying that are as often plural nouns; followed by punctuation,
+#: they are the noun ("disease states,", "the claims.").
+_NOUN_OR_VERB = frozenset(
+    "states claims notes reports comments calls rules thanks promises demands estimates "
+    "stresses pledges vows praises cautions blames".split()
+)
+_ENDS_PHRASE = re.compile(r"\s*[,;:)]")
+_POSSESSED = re.compile(
+    r"(?:['’]s|\b(?:its|his|her|their|our|my|your))(?:\s+[\w\-]+)?\s*$", re.IGNORECASE
+)
 _PLEA = re.compile(r"\s+(?:not\s+)?(?:guilty|innocent|no contest)\b", re.IGNORECASE)
 #: Auxiliary verbs: a phrase holding one is a clause ("The plant will close"), no subject.
 _CLAUSE_VERB = re.compile(r"\b(?:has|have|had|is|are|was|were|will|would|could|did|does)\b")
@@ -531,6 +541,14 @@ def _not_saying_at(text: str, start: int, end: int) -> bool:
         return True
     if word == "called" and not re.match(r"\s+(?:for|on|upon|it)\b", after):
         return True  # "a rare cancer called …": a name given, nothing said
+    if word in _NOUN_OR_VERB and (
+        _ENDS_PHRASE.match(after)
+        or (after.lstrip().startswith(".") and _POSSESSED.search(before))
+    ):
+        # "across a wide variety of disease states, the report showed", "following Mr
+        # Clark's comments.": the noun. A verb ends a sentence after its subject ("…, the
+        # Dallas Observer reports.").
+        return True
     if word == "pleaded" and _PLEA.match(after):
         return True  # "An Australian pleaded guilty": a plea in court, not a statement
     previous = before.split()[-1:] or [""]

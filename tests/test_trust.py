@@ -116,6 +116,7 @@ def test_speakers_come_from_the_text_with_the_fullest_name() -> None:
         ("Windows were shattered by the gunfire, Istanbul police said.", "Istanbul police"),
         ("The bottles are sealed, but witnesses say some have leaked.", "witnesses"),
         ("An independent investigation has been launched, the council said.", "the council"),
+        ("Roy Oliver faces 99 years in jail, the Dallas Observer reports.", "the Dallas Observer"),
     ],
 )
 def test_attribution_constructions(sentence: str, speaker: str) -> None:
@@ -158,6 +159,9 @@ def test_a_description_stands_only_for_a_named_body() -> None:
         "Two leaders were among the political leaders who said they were proud.",
         "Tahir Bhatti has pleaded guilty to assisting an offender.",  # a plea in court
         "Steven Bayes also pleaded not guilty to possessing an image.",
+        # Plural nouns that are also verbs of saying.
+        "Programs across a wide variety of disease states, the report showed, are growing.",
+        "The firm cancelled the trip following Mr Clark's comments.",
     ],
 )
 def test_verbs_of_saying_that_name_no_speaker(sentence: str) -> None:
