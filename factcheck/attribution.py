@@ -912,6 +912,18 @@ def _resolve(
     generic = re.sub(r"^(?:the|a|an)\s+", "", lowered)
     described = generic != lowered
     if described and generic:
+        determiner, rest = phrase.split(maxsplit=1)
+        if rest[:1].isupper() and rest.isalpha():
+            # "according to the Post", "The Observatory says": one word, the article's
+            # short form of a title it gives in full ("the Washington Post"), which ends
+            # with that word and is a name throughout (no possessive, no lower case).
+            full = names.canonical(rest)
+            if (
+                full != rest
+                and full.endswith(f" {rest}")
+                and all(w[:1].isupper() and w.isalpha() for w in full.split())
+            ):
+                return Attribution(f"{determiner} {full}", (sentence_id,), cue)
         return _described(phrase, generic, cue, sentence_id, names, last_person, last_body)
     words = re.findall(r"[\w’'\-]+", phrase)
     proper = [w for w in words if w[:1].isupper() and name_key(w) not in TITLES]

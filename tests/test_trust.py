@@ -125,6 +125,16 @@ def test_attribution_constructions(sentence: str, speaker: str) -> None:
     assert found is not None and same_speaker(found.speaker, speaker), found
 
 
+def test_the_short_form_of_a_title_is_given_in_full() -> None:
+    text = (
+        "The Washington Post covered the burn. Residents left, according to the Post. "
+        "The Observatory says 12 died; the Syrian Observatory is based in London."
+    )
+    found = attribute(make_source(text))
+    assert found.get("S1") is not None and found.get("S1").speaker == "the Washington Post"  # type: ignore[union-attr]
+    assert found.get("S2") is not None and found.get("S2").speaker == "The Syrian Observatory"  # type: ignore[union-attr]
+
+
 def test_a_description_stands_only_for_a_named_body() -> None:
     text = (
         "Lordstown Motors said it will recall 19 trucks. The automaker said no one was hurt. "
