@@ -429,6 +429,14 @@ _POSSESSED = re.compile(
     r"(?:['’]s|\b(?:its|his|her|their|our|my|your))(?:\s+[\w\-]+)?\s*$", re.IGNORECASE
 )
 _PLEA = re.compile(r"\s+(?:not\s+)?(?:guilty|innocent|no contest)\b", re.IGNORECASE)
+#: Base forms of verbs of saying and believing, read as verbs only after a group.
+_GROUP_VERBS = (
+    "estimate believe warn claim argue suggest expect predict insist deny admit confirm fear "
+    "allege accuse report think"
+).split()
+_GROUP_VERB = re.compile(
+    rf"\b(?i:{_GROUPS})\s+(?:also\s+|now\s+)?(?P<verb>{'|'.join(_GROUP_VERBS)})\b"
+)
 #: Auxiliary verbs: a phrase holding one is a clause ("The plant will close"), no subject.
 _CLAUSE_VERB = re.compile(r"\b(?:has|have|had|is|are|was|were|will|would|could|did|does)\b")
 _GROUP_BEFORE = re.compile(
@@ -559,7 +567,11 @@ def _not_saying_at(text: str, start: int, end: int) -> bool:
 #: of "released a statement", the verbs of a trailing ", say police"): a sentence holding
 #: none of them, and no quotation mark, is passed over by a set look-up, because the cue
 #: patterns are slow to run on each of a long document's thousands of sentences.
-_CUE_WORDS = _SAY_WORDS | frozenset("according report statement post tweet".split())
+_CUE_WORDS = (
+    _SAY_WORDS
+    | frozenset("according report statement post tweet".split())
+    | frozenset(_GROUP_VERBS)
+)
 
 
 def _may_name_speaker(text: str) -> bool:
@@ -610,6 +622,12 @@ def _scan_cues(text: str) -> list[tuple[str, str]]:
         if described and _NAME_RUN.fullmatch(aside):
             found.append((aside, "X, …, said"))
         found.append((who, "X, …, said"))
+    for m in _GROUP_VERB.finditer(text):
+        # "Western officials estimate it to be …": after a plural subject the base form is
+        # the verb, though alone "estimate" and "fear" are as often nouns.
+        phrase = _noun_phrase_before(text, m.start("verb"))
+        if phrase:
+            found.append((phrase, "X said"))
     for m in _SUBJECT_VERB.finditer(text):
         agent = _BY_AGENT.match(text, m.end())
         if agent and _PASSIVE.search(text[: m.start()]):

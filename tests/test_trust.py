@@ -117,6 +117,9 @@ def test_speakers_come_from_the_text_with_the_fullest_name() -> None:
         ("The bottles are sealed, but witnesses say some have leaked.", "witnesses"),
         ("An independent investigation has been launched, the council said.", "the council"),
         ("Roy Oliver faces 99 years in jail, the Dallas Observer reports.", "the Dallas Observer"),
+        # After a group, the base form is a verb of saying or believing.
+        ("Western officials estimate it to be in the tens of thousands.", "Western officials"),
+        ("Police believe the man acted alone.", "Police"),
     ],
 )
 def test_attribution_constructions(sentence: str, speaker: str) -> None:
@@ -460,6 +463,7 @@ def test_word_list_look_ups_agree_with_their_patterns(text: str) -> None:
         "ACCORDING TO the ministry, 12 people died.",
         "Mr Smith, the mayor, SAID nothing.",
         "The unsaid part of it, x_said and 3said.",
+        "Officers believe the man fell from a cherry picker.",
         "Nothing happens here at all.",
         "",
     ],
