@@ -111,7 +111,10 @@ def starts_with_pronoun(statement: str) -> bool:
     first = words[0]
     for mark in _APOSTROPHES:
         first = first.split(mark, 1)[0]
-    return first.strip('.,;:!?"“”').casefold() in PRONOUNS
+    first = first.strip('.,;:!?"“”')
+    if len(first) > 1 and first.isupper():
+        return False  # "US officials": the country, not "us"
+    return first.casefold() in PRONOUNS
 
 
 @dataclass

@@ -47,6 +47,15 @@ KEY_POINT_WORDS = 45
 
 _PERSON_PRONOUN = re.compile(r"^(?P<word>He|She|His|Her)\b(?P<rest>.*)$", re.DOTALL)
 _OPENING = "\"'“”‘’«»([—–- "
+#: Sentences a claim may take in as context, and how far back they may stand.
+_CONTEXT_SENTENCES = 2
+_CONTEXT_REACH = 3
+#: "It said", "They also told": a body's pronoun as the subject of a verb of saying.
+_BODY_SAID = re.compile(
+    r"^(?P<word>It|They)(?P<rest>\s+(?:also\s+|later\s+|previously\s+)?(?:said|says|added|adds|"
+    r"told|tells|stated|states|announced|warned|confirmed|insisted|reported|noted|wrote)\b.*)$",
+    re.DOTALL,
+)
 #: Personal and demonstrative pronouns: a statement that opens with one does not stand
 #: on its own.
 _PRONOUNS_ALL = frozenset(
@@ -280,12 +289,25 @@ def _self_contained(
             rewritten = (f"{name}'s" if possessive else name) + rest
             return _rewritten(claim, rewritten, word, name, item)
     opens_quote = claim.statement.lstrip()[:1] in "“\"‘'«"
-    if claim.speaker and opens_quote:
+    found = attributions.get(claim.sentence_ids[0])
+    continued = found is not None and found.cue == "continued quotation"
+    if claim.speaker and (opens_quote or continued):
         # A quotation that opens with a pronoun ("“We…”", "“She made herself at home”") is
         # introduced by the speaker the text gives it; the pronoun stays the speaker's own.
-        rewritten = f"{claim.speaker} said: {claim.statement.lstrip()}"
+        # So is a sentence inside a quotation that opened before it ("We lost two players
+        # early", in a manager's quoted answer), given the quotation marks it stands in.
+        quoted = claim.statement.strip()
+        if not opens_quote:
+            quoted = "“" + quoted + ("" if quoted[-1:] in "”\"" else "”")
+        rewritten = f"{claim.speaker} said: {quoted}"
         message = f"a quotation opening with {first!r} introduced by its speaker, {claim.speaker!r}"
         return _rewritten(claim, rewritten, first, claim.speaker, item, message)
+    said = _BODY_SAID.match(statement)
+    if said and found is not None and found.cue.startswith("pronoun"):
+        # "It said only a tiny fraction …": the attribution resolved this very subject (the
+        # pronoun is the one saying), to the body the text named before.
+        rewritten = found.speaker + said.group("rest")
+        return _rewritten(claim, rewritten, said.group("word"), found.speaker, item)
     return _with_context(source, claim, scores, first, item)
 
 
@@ -318,15 +340,20 @@ def _with_context(
     item: str,
 ) -> Claim:
     """The claim with the sentences before it that its opening word points back to (at
-    most two), when they are not junk and one of them stands on its own."""
+    most two), when one of them stands on its own. Junk between them is stepped over, not
+    taken in: "Story continues below advertisement" or "Some people were also robbed."
+    stands between a statement and the one it points back to as often as not."""
     first = claim.sentence_ids[0]
     index = _position(source, first) or 0
     context: list[Sentence] = []
-    for previous in reversed(source.sentences[max(0, index - 2) : index]):
+    for previous in reversed(source.sentences[max(0, index - _CONTEXT_REACH) : index]):
         if scores.get(previous.id) is not None and scores[previous.id].junk is not None:
-            break
+            continue
         context.insert(0, previous)
-        if _first_word(previous.text.lstrip(_OPENING)) not in _PRONOUNS_ALL:
+        if (
+            _first_word(previous.text.lstrip(_OPENING)) not in _PRONOUNS_ALL
+            or len(context) == _CONTEXT_SENTENCES
+        ):
             break
     if not context or _first_word(context[0].text.lstrip(_OPENING)) in _PRONOUNS_ALL:
         return claim

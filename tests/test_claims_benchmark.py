@@ -136,6 +136,8 @@ def test_a_quotation_without_a_speaker_wants_none() -> None:
         ("His comments drew criticism.", True),
         ("Thatcher said the plan would work.", False),
         ("Theresa May resigned.", False),
+        ("US officials said the plan would work.", False),
+        ("I resigned.", True),
         ("The council approved it.", False),
         ("", False),
     ],

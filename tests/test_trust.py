@@ -515,3 +515,27 @@ def test_a_headline_in_page_furniture_names_no_one() -> None:
     )
     found = attribute(make_source(text))
     assert [found.get(i).speaker for i in ("S0", "S2")] == ["Moderna", "Moderna"]  # type: ignore[union-attr]
+
+
+def test_pronouns_resolved_inside_quotations_through_attribution_and_past_junk() -> None:
+    text = (
+        'The manager, Mike Phelan, told Match of the Day: "I\'m really pleased for '
+        "my players. We lost two players early in the game to what look like long injuries. "
+        "The players are ecstatic. I thought we caused our own problems in the first half "
+        'giving the penalty away.\n\n'
+        "A statement on OpenAI's website said the venture would spend $1bn.\n"
+        "It said only a tiny fraction of the $1bn would be spent in the next few years.\n\n"
+        "The coroner found that gangs of men roamed Sydney in 1988.\n"
+        "Some people were robbed.\n"
+        "It was the third inquest into the death, held in 2017."
+    )
+    report = _report(text, max_claims=None)
+    by_last = {c.sentence_ids[-1]: c for c in report.claims}
+    # Inside a quotation that opened before it: introduced by its speaker.
+    assert by_last["S1"].statement.startswith("Mike Phelan said: “We lost two players")
+    # "It said": the body the attribution resolved.
+    assert by_last["S5"].statement.startswith("A statement on OpenAI's website said only")
+    # Context past a junk remark, without taking the remark in.
+    assert by_last["S8"].sentence_ids == ["S6", "S8"]
+    for claim in report.claims:
+        assert claim.statement.split()[0] not in {"We", "It", "They", "He", "She"}, claim
