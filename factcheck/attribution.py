@@ -430,9 +430,10 @@ _POSSESSED = re.compile(
 )
 _PLEA = re.compile(r"\s+(?:not\s+)?(?:guilty|innocent|no contest)\b", re.IGNORECASE)
 #: Base forms of verbs of saying and believing, read as verbs only after a group.
+#: ("report" is left out: "the police report said" is a document, not the police.)
 _GROUP_VERBS = (
     "estimate believe warn claim argue suggest expect predict insist deny admit confirm fear "
-    "allege accuse report think"
+    "allege accuse think"
 ).split()
 _GROUP_VERB = re.compile(
     rf"\b(?i:{_GROUPS})\s+(?:also\s+|now\s+)?(?P<verb>{'|'.join(_GROUP_VERBS)})\b"

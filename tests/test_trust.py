@@ -120,6 +120,7 @@ def test_speakers_come_from_the_text_with_the_fullest_name() -> None:
         # After a group, the base form is a verb of saying or believing.
         ("Western officials estimate it to be in the tens of thousands.", "Western officials"),
         ("Police believe the man acted alone.", "Police"),
+        ("The police report said the man was drunk.", "The police report"),
     ],
 )
 def test_attribution_constructions(sentence: str, speaker: str) -> None:
