@@ -116,6 +116,9 @@ class FlagKind(str, Enum):
     clause_dropped = "clause_dropped"
     #: Leaked JSON punctuation, id markup or unbalanced quotes removed from model text.
     text_repaired = "text_repaired"
+    #: The model's claim type is one the cited text cannot bear (a "statistic" stating no
+    #: figure, a "quote" quoting no one); the library's reading of the text stands.
+    type_replaced = "type_replaced"
     #: The embedded model finds a word of a summary sentence no likelier after its evidence
     #: than without it (``check_summary(..., likelihood=True)``).
     unlikely_given_evidence = "unlikely_given_evidence"

@@ -22,6 +22,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 
 from factcheck.attribution import Attributions, attribute, same_speaker
+from factcheck.entities import MentionKind
 from factcheck.grounding import UNGROUNDED, pin
 from factcheck.models import (
     Claim,
@@ -34,7 +35,7 @@ from factcheck.models import (
     Span,
     sentence_index,
 )
-from factcheck.selection import SentenceScore, junk_clause, score_sentences
+from factcheck.selection import SentenceScore, junk_clause, mentions, score_sentences
 
 __all__ = ["DEFAULT_MAX_CLAIMS", "choose_key_points", "select_claims"]
 
@@ -432,6 +433,8 @@ def select_claims(
                     contained.model_copy(update={"speaker": None}), attributions, repair, item
                 )
             cleaned = contained
+        # After the context is in: the type is read from everything the claim cites.
+        cleaned = _checked_type(cleaned, repair, item)
         kept.append(cleaned.model_copy(update={"score": _claim_score(cleaned, scores)}))
     kept = _without_covered(kept)
     order = sorted(
@@ -476,6 +479,40 @@ def _without_covered(claims: list[Claim]) -> list[Claim]:
         if not covered:
             kept.append(claim)
     return kept
+
+
+#: The kinds of mention that make a statement a statistic.
+_FIGURES = frozenset({MentionKind.number, MentionKind.amount, MentionKind.percent})
+_QUOTE_MARKS = "\"“”«»"
+
+
+def _checked_type(claim: Claim, repair: bool, item: str) -> Claim:
+    """The model's type where the cited text can bear it. Two types can be checked: a
+    statistic states a figure (a number, amount or percentage), a quote holds a quotation
+    mark. Otherwise the text's own reading stands (a figure: statistic; a quotation: quote;
+    else other), flagged with the model's type."""
+    if claim.type not in (ClaimType.statistic, ClaimType.quote):
+        return claim
+    cited = " ".join(span.text for span in claim.spans) or claim.statement
+    figures = any(m.kind in _FIGURES for m in mentions(cited))
+    quoted = any(mark in cited for mark in _QUOTE_MARKS)
+    if (claim.type is ClaimType.statistic and figures) or (
+        claim.type is ClaimType.quote and quoted
+    ):
+        return claim
+    reading = ClaimType.statistic if figures else ClaimType.quote if quoted else ClaimType.other
+    missing = "no figure" if claim.type is ClaimType.statistic else "no quotation"
+    flag = Flag(
+        kind=FlagKind.type_replaced,
+        message=f"typed {claim.type.value}, but the cited text states {missing}",
+        span=claim.type.value,
+        expected=reading.value,
+        item=item,
+    )
+    update: dict[str, object] = {"flags": [*claim.flags, flag]}
+    if repair:
+        update["type"] = reading
+    return claim.model_copy(update=update)
 
 
 def _first_index(claim: Claim) -> int:

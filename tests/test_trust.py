@@ -544,3 +544,23 @@ def test_pronouns_resolved_inside_quotations_through_attribution_and_past_junk()
     assert by_last["S8"].sentence_ids == ["S6", "S8"]
     for claim in report.claims:
         assert claim.statement.split()[0] not in {"We", "It", "They", "He", "She"}, claim
+
+
+def test_a_type_the_cited_text_cannot_bear_is_replaced_and_flagged() -> None:
+    text = (
+        "The council approved a budget of £12m on Tuesday.\n\n"
+        "Protesters gathered outside the town hall.\n\n"
+        'The mayor said: "We will fix every road."'
+    )
+    source = make_source(text)
+    chunk = Chunk(index=0, first=0, last=len(source.sentences) - 1, tokens=0)
+    ids = notes_request(source, chunk).ids
+    notes = [NoteOut(id=i, type="statistic", check=True, who=None) for i in ids]
+    out = NotesOutput(headline="A budget", notes=notes)
+    report = assemble_report(source, [out], None, usage=Usage(), model="m", max_claims=None)
+    types = {c.sentence_ids[0]: c.type.value for c in report.claims}
+    # A figure bears "statistic"; without one the text's own reading stands.
+    assert types == {"S0": "statistic", "S1": "other", "S2": "quote"}
+    replaced = [f for c in report.claims for f in c.flags if f.kind is FlagKind.type_replaced]
+    expected = [("statistic", "other"), ("statistic", "quote")]
+    assert [(f.span, f.expected) for f in replaced] == expected
