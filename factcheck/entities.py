@@ -262,6 +262,8 @@ def word_set(text: str) -> frozenset[str]:
     """The lower-cased runs of ``\\w`` in ``text`` (the words ``\\b`` delimits), cached:
     the mention, selection and attribution rules all look words up in each sentence."""
     return frozenset(w.lower() for w in _WORD_RUN.findall(text))
+
+
 _UNIT = re.compile(r"[\s-]+([a-z]{2,})\b")
 #: Units a number may measure, plural and short forms folded to one name.
 UNITS_OF_MEASURE = {
@@ -307,6 +309,32 @@ def name_key(text: str) -> str:
     text = re.sub(r"(?<=\b\w)\.(?=\w\b|\s|$)", "", text)
     text = re.sub(r"\.(?=\s|$)", "", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+#: Countries and unions that news text names in several ways ("U.K." for "Britain").
+ALIASES: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split("|"))
+    for group in (
+        "uk|britain|british|united kingdom|great britain",
+        "us|usa|america|american|united states|united states of america",
+        "un|united nations",
+        "eu|european union",
+        "nato|north atlantic treaty organization",
+    )
+)
+
+
+def named_otherwise(name: str, folded: str, text: str) -> bool:
+    """Whether a text (``folded`` by :func:`name_key`, and as written) names, in another of
+    its usual forms (:data:`ALIASES`), the country or union that ``name`` names."""
+    key = name_key(name)
+    for group in ALIASES:
+        if key in group:
+            return any(
+                re.search(rf"(?<![\w']){re.escape(alias)}(?![\w'])", folded)
+                for alias in group - {"us"}
+            ) or bool(re.search(r"\bU\.?S\b", text) and "us" in group)
+    return False
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -368,9 +396,7 @@ class _Scanner:
         # the sentence's words rule them out first. The words are compared lower-cased,
         # which is what IGNORECASE matching is for ASCII text; other text is always scanned.
         self.has_digit = _ANY_DIGIT.search(text) is not None
-        self.words: frozenset[str] | None = (
-            word_set(text) if text.isascii() else None
-        )
+        self.words: frozenset[str] | None = word_set(text) if text.isascii() else None
 
     def may_hold(self, words: frozenset[str]) -> bool:
         """Whether the text has a digit or one of ``words`` (or is not ASCII)."""

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from factcheck.endpoint import loop_local_client
-from factcheck.entities import Mention, MentionKind, extract, name_key
+from factcheck.entities import Mention, MentionKind, extract, name_key, named_otherwise
 from factcheck.errors import ConfigurationError, InputError
 from factcheck.grounding import inventory, mention_flags
 from factcheck.llm import CallPolicy, structured_call
@@ -57,6 +57,7 @@ from factcheck.models import (
 from factcheck.prompts import prompt_version, render
 from factcheck.schema import output_schema
 from factcheck.text import make_source, normalise, sentence_spans
+from factcheck.tokens import rare_word as _rare
 from factcheck.twins import run_sync, sync_twin
 
 if TYPE_CHECKING:
@@ -402,18 +403,6 @@ def _role_swaps(text: str, evidence: list[str]) -> list[str]:
     return found
 
 
-@lru_cache(maxsize=65536)
-def _rare(word: str) -> bool:
-    """Whether a word is rare in English: more than one token of the cl100k_base
-    vocabulary, lowercase, after a space. Byte-pair merges follow corpus frequency, so
-    common words, even long ones ("laptops", "authorities"), are one token, while names
-    ("gloucester", "poroshenko") and rare coinages are split. This tells a name from a
-    word even where the text is lowercase, and an invented specific from a paraphrase."""
-    from factcheck.tokens import get_encoding
-
-    return not word.isdigit() and len(get_encoding("cl100k_base").encode(" " + word)) > 1
-
-
 def sentence_signals(
     doc: _Document,
     text: str,
@@ -597,30 +586,10 @@ def _lowercase_name_flags(doc: _Document, text: str, item: str) -> list[Flag]:
     ]
 
 
-#: Countries and unions that news text names in several ways ("U.K." for "Britain").
-ALIASES: tuple[frozenset[str], ...] = tuple(
-    frozenset(group.split("|"))
-    for group in (
-        "uk|britain|british|united kingdom|great britain",
-        "us|usa|america|american|united states|united states of america",
-        "un|united nations",
-        "eu|european union",
-        "nato|north atlantic treaty organization",
-    )
-)
-
-
 def _alias_in(doc: _Document, name: str) -> bool:
     """Whether the source names, in another of its usual forms, the country or union that
-    ``name`` names."""
-    key = name_key(name)
-    for group in ALIASES:
-        if key in group:
-            return any(
-                re.search(rf"(?<![\w']){re.escape(alias)}(?![\w'])", doc.folded)
-                for alias in group - {"us"}
-            ) or bool(re.search(r"\bU\.?S\b", doc.source.text) and "us" in group)
-    return False
+    ``name`` names (see :func:`~factcheck.entities.named_otherwise`)."""
+    return named_otherwise(name, doc.folded, doc.source.text)
 
 
 def _in_lead(doc: _Document, name: str) -> bool:

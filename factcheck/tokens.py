@@ -121,3 +121,13 @@ def encoding_for_model(model: str) -> tiktoken.Encoding:
 
 def count_tokens(text: str, model: str) -> int:
     return len(encoding_for_model(model).encode(text, disallowed_special=()))
+
+
+@lru_cache(maxsize=65536)
+def rare_word(word: str) -> bool:
+    """Whether a word is rare in English: more than one token of the cl100k_base
+    vocabulary, lowercase, after a space. Byte-pair merges follow corpus frequency, so
+    common words, even long ones ("laptops", "authorities"), are one token, while names
+    ("gloucester", "poroshenko") and rare coinages are split. This tells a name from a
+    word even where the text is lowercase, and an invented specific from a paraphrase."""
+    return not word.isdigit() and len(get_encoding("cl100k_base").encode(" " + word)) > 1

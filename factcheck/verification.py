@@ -19,10 +19,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from factcheck.crosscheck import CONTRADICT_OVERLAP, NAME_MISMATCH, CrossCheck, cross_check
+from factcheck.crosscheck import (
+    CONTRADICT_OVERLAP,
+    NAME_MISMATCH,
+    UNSTATED_OVERLAP,
+    CrossCheck,
+    cross_check,
+)
 from factcheck.endpoint import Endpoint, loop_local_client, resolve
+from factcheck.entities import extract, named_otherwise
 from factcheck.errors import InputError
 from factcheck.evidence import SentenceIndex, sort_key, terms, words
+from factcheck.grounding import whole_source_inventory
 from factcheck.hygiene import clean_text
 from factcheck.llm import CallPolicy, structured_call
 from factcheck.models import (
@@ -130,6 +138,26 @@ class _Item:
     ids: dict[str, EvidencePassage] = field(default_factory=dict)
     #: Every candidate of the claim's batch by short id: the model may cite any of them.
     shown: dict[str, EvidencePassage] = field(default_factory=dict)
+    #: The claim's names and values that no evidence document states (see
+    #: :func:`unstated`).
+    unstated: frozenset[str] = frozenset()
+
+
+def unstated(claim: str, documents: Sequence[Source]) -> frozenset[str]:
+    """The names, numbers, amounts, percentages and dates of ``claim`` (as written in it)
+    that none of ``documents`` states, in any form the entity rules accept (a country by
+    another of its usual names counts as stated)."""
+    found = set()
+    for mention in extract(claim):
+        stated = False
+        for document in documents:
+            have = whole_source_inventory(document)
+            if have.has(mention) or named_otherwise(mention.text, have.folded, have.text):
+                stated = True
+                break
+        if not stated:
+            found.add(mention.text)
+    return frozenset(found)
 
 
 def _claims(
@@ -196,6 +224,7 @@ async def _items(
                     top_k,
                     include=[(0, sid) for sid in claim.sentence_ids[:cited_limit]],
                 ),
+                unstated=unstated(claim.statement, [source]),
             )
             for i, claim in enumerate(claims)
         ], "source"
@@ -210,7 +239,9 @@ async def _items(
                 _document(t, f"evidence passage {d} for claim {i}") for d, t in enumerate(texts)
             ]
             candidates = SentenceIndex(documents).top(claim.statement, top_k) if documents else []
-            items.append(_Item(i, claim, candidates, scope=i))
+            items.append(
+                _Item(i, claim, candidates, scope=i, unstated=unstated(claim.statement, documents))
+            )
         return items, "evidence"
     if isinstance(evidence, str | bytes) or not isinstance(evidence, Sequence):
         raise InputError(
@@ -219,8 +250,12 @@ async def _items(
         )
     if not evidence:
         raise InputError("evidence is an empty list; pass None to check against the source")
-    index = SentenceIndex([_document(t, f"evidence document {d}") for d, t in enumerate(evidence)])
-    return [_Item(i, c, index.top(c.statement, top_k)) for i, c in enumerate(claims)], "evidence"
+    documents = [_document(t, f"evidence document {d}") for d, t in enumerate(evidence)]
+    index = SentenceIndex(documents)
+    return [
+        _Item(i, c, index.top(c.statement, top_k), unstated=unstated(c.statement, documents))
+        for i, c in enumerate(claims)
+    ], "evidence"
 
 
 def _label_ids(batch: list[_Item]) -> None:
@@ -318,6 +353,7 @@ Basis = Literal[
     "model_contradicted",
     "model_contradicted_name",
     "rules_contradicted",
+    "rules_unstated",
     "none",
 ]
 
@@ -340,6 +376,9 @@ CONFIDENCE: dict[Basis, float] = {
     "model_contradicted": 0.5,
     "model_contradicted_name": 0.5,
     "rules_contradicted": 0.94,
+    # rules_unstated: fit 10 of 10 right; check 12 of 12; XSumFaith 22 of 23 (the miss:
+    # "£50, 000" as tokenised text writes it, read as "£50" and "000")
+    "rules_unstated": 0.92,
     "none": 0.0,
 }
 #: Bases whose labels rest on the same evidence: a label the rules bear out is right as
@@ -350,6 +389,7 @@ FAMILY: dict[Basis, str] = {
     "entailed_model_agrees": "rules",
     "entailed_over_contradicted": "rules",
     "rules_contradicted": "rules",
+    "rules_unstated": "rules_unstated",
     "model_supported": "model_supported",
     "model_contradicted": "model_contradicted",
     "model_contradicted_name": "model_contradicted_name",
@@ -405,33 +445,57 @@ def _concrete(found: CrossCheck) -> list[str]:
     return [m for m in found.mismatches if not m.startswith(NAME_MISMATCH)]
 
 
-def rule_decision(claim: str, candidates: list[EvidencePassage]) -> Decision:
+def rule_decision(
+    claim: str, candidates: list[EvidencePassage], unstated: frozenset[str] = frozenset()
+) -> Decision:
     """The label the evidence bears out on its own, without a model: supported when a
     candidate (or two consecutive ones) entails the claim lexically; contradicted when a
     candidate holding most of the claim's words (:data:`CONTRADICT_OVERLAP`) states one of
-    its values, negations or directions differently; else not_enough_info."""
+    its values, negations or directions differently, or when a candidate about the same
+    thing (:data:`UNSTATED_OVERLAP`) states another name or value where the claim has one
+    that no evidence document states anywhere (``unstated``); else not_enough_info."""
     entailing = _entailing(claim, candidates)
     if entailing is not None:
         group, found = entailing
         return Decision(VerdictLabel.supported, "entailed", found.reason(), group)
-    for passage in sorted(candidates, key=sort_key):
-        found = cross_check(claim, [passage.text])
+    checked = [(p, cross_check(claim, [p.text])) for p in sorted(candidates, key=sort_key)]
+    for passage, found in checked:
         concrete = _concrete(found)
         if concrete and found.overlap >= CONTRADICT_OVERLAP:
             return Decision(
                 VerdictLabel.contradicted, "rules_contradicted", "; ".join(concrete), [passage]
             )
+    # A name or figure the evidence never states, where the sentence that says the rest
+    # names or states another: the claim put one in the other's place ("Syria" where the
+    # article says "Ukraine"). A name missing from one sentence proves nothing (it may be
+    # stated elsewhere); missing from every document, with another in its slot, it does.
+    for passage, found in checked:
+        swapped = {text: m for text, m in found.about.items() if text in unstated}
+        if swapped and found.overlap >= UNSTATED_OVERLAP:
+            return Decision(
+                VerdictLabel.contradicted,
+                "rules_unstated",
+                "; ".join(swapped.values())
+                + ", and the evidence states "
+                + ", ".join(repr(t) for t in swapped)
+                + " nowhere",
+                [passage],
+            )
     return Decision(VerdictLabel.not_enough_info, "none", "", [])
 
 
 def _model_decision(
-    claim: str, label: VerdictLabel, cited: list[EvidencePassage], candidates: list[EvidencePassage]
+    claim: str,
+    label: VerdictLabel,
+    cited: list[EvidencePassage],
+    candidates: list[EvidencePassage],
+    unstated: frozenset[str] = frozenset(),
 ) -> Decision:
     """The model's label, cross-checked (see :mod:`factcheck.crosscheck`). What the rules
     find in the candidates stands whatever the model said; where they find nothing, the
     model's label must survive the checks against the sentences it cites."""
     said = label.value
-    rules = rule_decision(claim, candidates)
+    rules = rule_decision(claim, candidates, unstated)
     if rules.label is not VerdictLabel.not_enough_info:
         return _over_rules(claim, label, cited, rules)
     if label is VerdictLabel.not_enough_info:
@@ -559,9 +623,12 @@ def judge(
     against: Literal["source", "evidence"],
     *,
     asked: bool = True,
+    unstated: frozenset[str] = frozenset(),
 ) -> Verdict:
     """Turn the model's answer for one claim into a Verdict (see :func:`decide`)."""
-    return decide(item_index, claim, out, passages, candidates, against, asked=asked)[0]
+    return decide(
+        item_index, claim, out, passages, candidates, against, asked=asked, unstated=unstated
+    )[0]
 
 
 def decide(
@@ -573,20 +640,21 @@ def decide(
     against: Literal["source", "evidence"],
     *,
     asked: bool = True,
+    unstated: frozenset[str] = frozenset(),
 ) -> tuple[Verdict, Basis]:
     """Turn the model's answer for one claim (None: no answer; with ``asked`` False, the
     model was not asked and the rules alone decide) into a Verdict and its basis: pin the
     cited ids, cross-check the label against the evidence, set the confidence from what
     the checks found, and keep the model's rationale only when it speaks of the claim or
-    its evidence. ``passages`` maps every id the batch showed to
-    its sentence."""
+    its evidence. ``passages`` maps every id the batch showed to its sentence;
+    ``unstated`` holds the claim's names and values that no evidence document states."""
     statement = claim.statement
     if out is None:
-        decision = _publish(rule_decision(statement, candidates))
+        decision = _publish(rule_decision(statement, candidates, unstated))
         model_label = None
     else:
         cited = sorted((passages[i] for i in out.ids if i in passages), key=sort_key)
-        decision = _publish(_model_decision(statement, out.label, cited, candidates))
+        decision = _publish(_model_decision(statement, out.label, cited, candidates, unstated))
         model_label = out.label
         if decision.label is VerdictLabel.not_enough_info and not decision.evidence:
             decision = Decision(
@@ -715,6 +783,7 @@ async def averify(
             item.candidates,
             against,
             asked=use_model,
+            unstated=item.unstated,
         )
         verdicts.append(verdict)
     result = Verdicts(

@@ -51,6 +51,7 @@ from factcheck.verification import (
     decide,
     judge,
     mentions_claim,
+    unstated,
     verbatim_match,
 )
 
@@ -637,3 +638,35 @@ def test_other_openai_compatible_server_gets_the_batch_schema(
     assert_pinned(verdicts, [report.source])
     assert_safeguards(verdicts)
     assert verdicts.usage.calls == 2 and verdicts.usage.retries == 0
+
+
+EMBASSY = (
+    "Activists in London poured yellow and blue paint on the road outside the Russian "
+    "embassy in support of Ukraine on Thursday. Police said no one was arrested."
+)
+
+
+def test_a_name_no_document_states_with_another_in_its_place_is_contradicted() -> None:
+    swapped = (
+        "Activists poured yellow and blue paint outside the Russian embassy in support of Syria."
+    )
+    verdicts = verify([swapped], evidence=[EMBASSY], use_model=False)
+    assert verdicts[0].label == VerdictLabel.contradicted
+    assert verdicts.bases == ["rules_unstated"]
+    assert "'Syria'" in verdicts[0].rationale and "'Ukraine'" in verdicts[0].rationale
+    assert verdicts[0].confidence == CONFIDENCE["rules_unstated"] >= PUBLISH_MIN
+    # The same swap when another document states the name: not contradicted by this rule
+    # (the first sentence may simply not be the one about Syria).
+    elsewhere = verify([swapped], evidence=[EMBASSY, "Syria was also mentioned."], use_model=False)
+    assert elsewhere.bases != ["rules_unstated"]
+    # A country by another of its usual names is stated ("U.K." for "Britain").
+    british = "British activists poured paint outside the Russian embassy in London."
+    assert unstated("U.K. activists poured paint.", [make_source(british)]) == frozenset()
+    assert unstated("Polish activists poured paint.", [make_source(british)]) == {"Polish"}
+
+
+def test_a_capitalised_opening_word_is_not_another_name() -> None:
+    # "Official figures…": the only capitalised word is the sentence's first, so nothing in
+    # the evidence stands where the claim names Peru: not enough information, not a clash.
+    verdicts = verify(["Inflation rose in Peru."], evidence=[INFLATION_TEXT], use_model=False)
+    assert verdicts[0].label == VerdictLabel.not_enough_info and verdicts.bases == ["none"]
