@@ -187,15 +187,17 @@ def _after_titles(name: str) -> str:
     return " ".join(words[last + 1 :]) if last >= 0 else name
 
 
+#: Lowercase words inside personal names ("Romening dos Santos Silva", "Ursula von der
+#: Leyen", "Mohammed bin Salman"): no word of a sentence, so a name runs on across them.
+_PARTICLES = frozenset("de dos da das du del della di der den van von al bin ibn".split())
+_PARTICLE_RE = "|".join(sorted(_PARTICLES, key=len, reverse=True))
+
+
 def _person_like(name: str) -> bool:
     words = name.split()
     return (
         2 <= len(words) <= 4
-        and all(
-            w[:1].isupper()
-            for w in words
-            if w.lower() not in ("de", "dos", "da", "van", "von", "al", "bin")
-        )
+        and all(w[:1].isupper() for w in words if w.lower() not in _PARTICLES)
         and not any(w.lower().strip(".,") in _BODY_WORDS for w in words)
         and not any(len(w) > 1 and w.isupper() for w in words)
     )
@@ -340,16 +342,17 @@ def _noun_phrase_before(text: str, end: int) -> str:
         # "…, health officials have said": nothing capitalised to anchor on, and no "the".
         return group.group(1)
     match = re.search(
-        r"((?<![\w’'])(?:[A-Z][\w’'.\-]*|of|for|by|the|and|de|van|von|al)(?:\s+(?:[A-Z][\w’'.\-]*|of|for|by|"
-        r"the|and|de|van|von|al))*|\b[Hh]e|\b[Ss]he|\b[Tt]hey|\b[Ww]e|\b[Ii]t|\bI|"
-        r"\b(?:[Tt]he|[Aa]n?)\s+(?:[\w’'\-]+\s+){0,4}[\w\-]+)$",
+        rf"((?<![\w’'])(?:[A-Z][\w’'.\-]*|of|for|by|the|and|{_PARTICLE_RE})(?:\s+(?:[A-Z][\w’'.\-]*|"
+        rf"of|for|by|the|and|{_PARTICLE_RE}))*|\b[Hh]e|\b[Ss]he|\b[Tt]hey|\b[Ww]e|\b[Ii]t|\bI|"
+        # An acronym's dots inside the words: "The U.S. attorney's office said".
+        r"\b(?:[Tt]he|[Aa]n?)\s+(?:(?:(?:[A-Z]\.){2,}|[\w’'\-]+)\s+){0,4}[\w\-]+)$",
         head,
     )
     if not match:
         return ""
     phrase = match.group(1).strip()
     # Drop leading connectors the pattern allowed inside names ("of", "the").
-    phrase = re.sub(r"^(?:of|for|by|and|de|van|von|al)\s+", "", phrase)
+    phrase = re.sub(rf"^(?:of|for|by|and|{_PARTICLE_RE})\s+", "", phrase)
     # "The death occurred when police": the subject is the one after the last clause
     # word; "And Zwanziger": a sentence's opening conjunction is no part of a name.
     phrase = re.split(
@@ -365,8 +368,18 @@ def _noun_phrase_before(text: str, end: int) -> str:
         # "the political leaders who said": the verb is the relative clause's; "When
         # asked", "Friday stated": a conjunction or a day is nobody.
         return ""
+    before = head[: len(head) - len(match.group(1))]
+    relative = re.search(r"(,\s*)?\b(who|which)\s+(?:[a-z][\w’'\-]*\s+){1,4}$", before)
+    if relative:
+        # "Pam Whitlam, who worked at the farm's cafe, said": the name is the object in a
+        # relative clause; the one who said is the person "who" stands for, before the
+        # comma. After "which" (a body or a thing) or without a comma the subject is
+        # further back than this rule can tell: no speaker rather than a wrong one.
+        if relative.group(1) and relative.group(2) == "who":
+            return _noun_phrase_before(text, relative.start())
+        return ""
     if re.match(r"^[A-Z][a-z]+ing\b", phrase) or re.search(
-        r"\b(?:what|how|why|whether)\s*$", head[: len(head) - len(match.group(1))]
+        r"\b(?:what|how|why|whether)\s*$", before
     ):
         # "Speaking on Radio 4, he said": a participle's clause; "what the move said
         # about …": an indirect question. Neither names a speaker.
@@ -461,7 +474,7 @@ _CAPTIONED = re.compile(r"[”\"]\s*[:—–-]\s*(?P<who>[^.“”\"]{3,80})\.?\
 _APPOSITIVE = re.compile(
     rf"(?:^|(?<=[,:;“”\"]\s)|(?<=[“”\"]))"
     rf"(?P<who>(?:The|A|An)\s+[\w.'’\-]+(?:\s+[\w.'’\-]+){{0,4}}|"
-    rf"[A-Z][\w.'’\-]*(?:\s+(?:[A-Z][\w.'’\-]*|of|de|dos|da|van|von|al|bin)){{0,4}}),\s+"
+    rf"[A-Z][\w.'’\-]*(?:\s+(?:[A-Z][\w.'’\-]*|of|{_PARTICLE_RE})){{0,4}}),\s+"
     rf"(?P<aside>(?:the\s+|a\s+|an\s+|who\s+|which\s+)?[^,“”\"]{{2,120}}),?\s+{_BETWEEN}"
     rf"(?:{_SAY_RE})\b"
 )
@@ -551,8 +564,7 @@ def _not_saying_at(text: str, start: int, end: int) -> bool:
     if word == "called" and not re.match(r"\s+(?:for|on|upon|it)\b", after):
         return True  # "a rare cancer called …": a name given, nothing said
     if word in _NOUN_OR_VERB and (
-        _ENDS_PHRASE.match(after)
-        or (after.lstrip().startswith(".") and _POSSESSED.search(before))
+        _ENDS_PHRASE.match(after) or (after.lstrip().startswith(".") and _POSSESSED.search(before))
     ):
         # "across a wide variety of disease states, the report showed", "following Mr
         # Clark's comments.": the noun. A verb ends a sentence after its subject ("…, the
@@ -586,6 +598,10 @@ def _cues(text: str) -> list[tuple[str, str]]:
     return _scan_cues(text) if _may_name_speaker(text) else []
 
 
+#: After an attribution verb: a comma and more of the sentence that is not a quotation.
+_PARENTHETICAL_END = re.compile(r"\s*,\s*(?![“\"‘'])\w")
+
+
 def _scan_cues(text: str) -> list[tuple[str, str]]:
     """What :func:`_cues` finds, without the word-set guard (a parity test runs both)."""
     found: list[tuple[str, str]] = []
@@ -611,6 +627,12 @@ def _scan_cues(text: str) -> list[tuple[str, str]]:
         if verb is not None and _not_saying_at(text, m.start() + verb.start(), m.end()):
             continue  # "Kate Frame, has been asked to …"
         who, aside = m.group("who").strip(), m.group("aside").strip()
+        if _PARENTHETICAL_END.match(text, m.end()):
+            # "The company, the report said, lost money": the sentence goes on after
+            # "said,", so "the report said" is an aside within it and the report speaks;
+            # the X-said rule finds it. "Smith, the mayor, said" ends or goes on without
+            # a comma ("said on Monday", "said:").
+            continue
         if _CLAUSE_VERB.search(who) or _GROUP_BEFORE.match(aside):
             # "An 11-year-old girl has died, health officials said", "A girl died,
             # police said": a clause, not a subject with an aside; the speaker is the

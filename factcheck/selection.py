@@ -449,6 +449,10 @@ def _paragraphs(source: Source) -> tuple[int, ...]:
 #: How a sentence of prose ends: a full stop, question or exclamation mark, perhaps inside
 #: a closing quotation mark or bracket, or a colon that introduces what follows.
 _PROSE_END = re.compile(r"[.!?:…][\"”’')\]]*$")
+#: A line with no full stop whose last words are "From" and a name, with "From"
+#: capitalised mid-line: an embedded map, photo or post and the credit its page joins on
+#: ("… routes to Southeast Asia From El Al Israel"). Prose never capitalises the word there.
+_EMBED_CREDIT = re.compile(r"(?<=[\w,])\s+From(?:\s+[A-Z0-9@][\w'’&.@-]*){1,5}$")
 
 
 def _caption_paragraphs(
@@ -468,6 +472,9 @@ def _caption_paragraphs(
     for number, texts in members.items():
         if any(_CREDIT.search(t) for t in texts):
             found[number] = "a photo caption"
+            marked.add(number)
+        elif len(texts) == 1 and _EMBED_CREDIT.search(texts[0].rstrip()):
+            found[number] = "the caption of an embedded map, photo or post"
             marked.add(number)
         elif any(boilerplate_reason(t) == _CAPTION_REASON for t in texts):
             marked.add(number)

@@ -120,6 +120,26 @@ def test_speakers_come_from_the_text_with_the_fullest_name() -> None:
         # After a group, the base form is a verb of saying or believing.
         ("Western officials estimate it to be in the tens of thousands.", "Western officials"),
         ("Police believe the man acted alone.", "Police"),
+        # A subject with dots in it, and an attribution set off by commas mid-sentence.
+        ("The U.S. attorney's office said Watson lied.", "the U.S. attorney's office"),
+        (
+            "On multiple occasions, the U.S. attorney's office said, Watson and his "
+            "colleagues pretended to be other media executives.",
+            "the U.S. attorney's office",
+        ),
+        ("The company, the report said, lost money in May.", "the report"),
+        ('Dr Loader, the lead researcher, said, "The soil is old."', "Dr Loader"),
+        # A name inside a relative clause is not the subject: the one "who" stands for is.
+        (
+            "Harry's mother Pam Whitlam, who worked at the farm's cafe, said her family "
+            "had been changed forever.",
+            "Pam Whitlam",
+        ),
+        # A name with lowercase particles runs on across them.
+        (
+            "Police Lieutenant Romening dos Santos Silva said the gunmen fled.",
+            "Romening dos Santos Silva",
+        ),
     ],
 )
 def test_attribution_constructions(sentence: str, speaker: str) -> None:
@@ -564,3 +584,31 @@ def test_a_type_the_cited_text_cannot_bear_is_replaced_and_flagged() -> None:
     replaced = [f for c in report.claims for f in c.flags if f.kind is FlagKind.type_replaced]
     expected = [("statistic", "other"), ("statistic", "quote")]
     assert [(f.span, f.expected) for f in replaced] == expected
+
+
+def test_a_line_ending_in_a_joined_credit_is_the_caption_of_an_embed() -> None:
+    text = (
+        "Oman will open its airspace to Israeli airlines, its aviation authority said.\n\n"
+        "El Al has posted a map of their current and new routes to Southeast Asia "
+        "From El Al Israel\n\n"
+        "The change will cut journey times to Thailand by up to two hours.\n\n"
+        "Flights will resume from Tel Aviv From Monday, the airline said.\n"
+    )
+    scores = score_sentences(make_source(text))
+    assert scores["S1"].junk is not None and "embedded" in scores["S1"].junk
+    # Prose that ends in a full stop keeps its claim, even with "From" in capitals.
+    assert scores["S0"].junk is None and scores["S2"].junk is None
+    assert scores["S3"].junk is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # The name is the object in a relative clause: no speaker rather than a wrong one.
+        "One young person who contacted Childline said the games had become cruel.",
+        "A Miamian who came from Cuba's Pinar del Rio said the team had played well.",
+    ],
+)
+def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> None:
+    found = attribute(make_source(sentence)).get("S0")
+    assert found is None or found.speaker not in ("Childline", "Rio", "Pinar del Rio"), found
