@@ -780,9 +780,17 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
             previous = result.get(sentences[index - 1][0])
             if previous is not None:
                 found = Attribution(previous.speaker, previous.sentence_ids, "continued quotation")
-        elif found is None and _opens_quote(text) and last_quoted and index - last_quoted[0] <= 2:
+        elif (
+            found is None
+            and _opens_quote(text)
+            and last_quoted
+            and index - last_quoted[0] <= 2
+            and not _other_kind(cues, last_quoted[1].speaker, names)
+        ):
             # A bare quotation right after an attributed one: news style gives the
-            # speaker once and lets the next paragraphs of quotation follow.
+            # speaker once and lets the next paragraphs of quotation follow. Not when the
+            # quotation's own cue is a pronoun for another kind of speaker ("…," it said
+            # after a person; "…," he said after a report).
             earlier = last_quoted[1]
             found = Attribution(earlier.speaker, earlier.sentence_ids, "continued quotation")
         described = _UNNAMED_SUBJECT.match(unquoted)
@@ -812,6 +820,19 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
             open_quote = None
         previous_text = text
     return Attributions(by_sentence=result, names=tuple(names.full))
+
+
+def _other_kind(cues: list[tuple[str, str]], speaker: str, names: _Names) -> bool:
+    """Whether a pronoun among ``cues`` cannot stand for ``speaker``: "it" for a person,
+    "he" or "she" for anything else."""
+    person = _person_like(speaker) or speaker in names.personal
+    # A description or a body ("A World Anti-Doping Agency commission report"); a bare
+    # surname ("Cowley") is neither, and may well be the "he".
+    thing = speaker.split()[0].lower() in ("the", "a", "an") or any(
+        w.lower().strip(".,") in _BODY_WORDS for w in speaker.split()
+    )
+    kinds = {_PRONOUNS.get(phrase.lower()) for phrase, _ in cues}
+    return ("body" in kinds and person) or ("person" in kinds and thing)
 
 
 def _person_earlier_in(

@@ -612,3 +612,19 @@ def test_a_line_ending_in_a_joined_credit_is_the_caption_of_an_embed() -> None:
 def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> None:
     found = attribute(make_source(sentence)).get("S0")
     assert found is None or found.speaker not in ("Childline", "Rio", "Pinar del Rio"), found
+
+
+def test_a_quotation_whose_pronoun_cannot_be_the_last_speaker_does_not_inherit_it() -> None:
+    text = (
+        'A commission report said doping was widespread, calling it "an iceberg".\n\n'
+        '"This iceberg spreads in two different directions," he said.\n\n'
+        'Sebastian Coe said the sport would change. "We will act," Coe said.\n\n'
+        '"We have a plan," he added.\n'
+    )
+    found = attribute(make_source(text))
+    # "he" is no report: no speaker rather than the report's.
+    first = found.get("S1")
+    assert first is None or "report" not in first.speaker.lower(), first
+    # "he" after a person's quotation is that person.
+    after = found.get("S4")
+    assert after is not None and same_speaker(after.speaker, "Sebastian Coe"), after
