@@ -533,7 +533,10 @@ def _deterministic(
         for f in mention_flags(text, cited, source, item=item, checked="candidate sentences")
         # A name stated in the lead is context the aligned sentences need not repeat.
         if not (f.kind is FlagKind.name_not_in_cited and _in_lead(doc, f.span or ""))
-        and not (f.kind is FlagKind.name_not_in_source and _alias_in(doc, f.span or ""))
+        and not (
+            f.kind is FlagKind.name_not_in_source
+            and named_otherwise(f.span or "", doc.folded, doc.source.text)
+        )
     ]
     flags += negation_flags(text, cited, item, source=source.text)
     flags += _lowercase_name_flags(doc, text, item)
@@ -584,12 +587,6 @@ def _lowercase_name_flags(doc: _Document, text: str, item: str) -> list[Flag]:
         )
         for word in rare[:3]
     ]
-
-
-def _alias_in(doc: _Document, name: str) -> bool:
-    """Whether the source names, in another of its usual forms, the country or union that
-    ``name`` names (see :func:`~factcheck.entities.named_otherwise`)."""
-    return named_otherwise(name, doc.folded, doc.source.text)
 
 
 def _in_lead(doc: _Document, name: str) -> bool:

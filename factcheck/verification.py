@@ -147,17 +147,15 @@ def unstated(claim: str, documents: Sequence[Source]) -> frozenset[str]:
     """The names, numbers, amounts, percentages and dates of ``claim`` (as written in it)
     that none of ``documents`` states, in any form the entity rules accept (a country by
     another of its usual names counts as stated)."""
-    found = set()
-    for mention in extract(claim):
-        stated = False
-        for document in documents:
-            have = whole_source_inventory(document)
-            if have.has(mention) or named_otherwise(mention.text, have.folded, have.text):
-                stated = True
-                break
-        if not stated:
-            found.add(mention.text)
-    return frozenset(found)
+    inventories = [whole_source_inventory(document) for document in documents]
+    return frozenset(
+        mention.text
+        for mention in extract(claim)
+        if not any(
+            have.has(mention) or named_otherwise(mention.text, have.folded, have.text)
+            for have in inventories
+        )
+    )
 
 
 def _claims(
