@@ -93,6 +93,34 @@ _RHETORIC = re.compile(
     r"proud|saddened|devastated|excited|encouraged|heartbroken))\b",
     re.IGNORECASE,
 )
+#: A verdict on something, in the words of judgement or a stock figure of speech: what the
+#: writer or speaker makes of a thing, which no record could confirm ("those words continue
+#: to ring true", "that in itself is a stinging defeat", "Here is good news", "the skies are
+#: no longer the limit"). An adjective of judgement counts only after a verb of being
+#: ("it is horrific"): before a noun it describes a reported event ("the horrific attack
+#: killed 12"), which the event and figure checks keep.
+_VERDICT = re.compile(
+    r"\b(?:(?:is|are|was|were|be|been|being|remains?|seems?|looks?)\s+(?:(?:so|truly|simply|"
+    r"utterly|really|very|incredibly|deeply|quite|absolutely|just|all the more)\s+)?"
+    r"(?:horrific|horrendous|horrible|terrible|awful|appalling|shameful|disgraceful|"
+    r"outrageous|deplorable|ridiculous|absurd|tragic|heartbreaking|wonderful|fantastic|"
+    r"amazing|incredible|encouraging|disappointing|heartening|inspiring|unforgivable)|"
+    r"(?:a|an)\s+(?:stinging|crushing|humiliating|bitter|devastating|resounding|"
+    r"embarrassing)\s+(?:defeat|blow|setback|rebuke|victory|failure)|"
+    r"(?:good|great|bad|welcome|sad|terrible) news|rings? (?:true|hollow)|rang (?:true|hollow)|"
+    r"serves? (?:as a reminder|to remind)|served (?:as a reminder|to remind)|"
+    r"sends? a (?:clear|strong|powerful) (?:message|signal)|"
+    r"(?:the )?sky(?:'s| is) the limit|skies are (?:no longer )?the limit|"
+    r"a step in the right direction|a wake-up call|the tip of the iceberg|a drop in the ocean|"
+    r"a slap in the face|a game[- ]changer)\b",
+    re.IGNORECASE,
+)
+#: Where one sentence of a quotation the splitter keeps whole ends and the next begins.
+_INNER_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“‘']?[A-Z])")
+#: A quotation that opens in lower case: a phrase inside the writer's own sentence.
+_QUOTED_PHRASE = re.compile(r"“[a-z][^”]*”|\"[a-z][^\"]*\"")
+#: A clause that adds what happened or who someone is to a verdict.
+_ADDED_CLAUSE = re.compile(r",\s+(?:with|which|who|after|as|when|because)\s")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|our|Our|my|My|us)\b")
 #: Comment that opens with a connective and names nothing ("But questions remain.").
@@ -181,6 +209,7 @@ NAMELESS_FURNITURE = frozenset(
     {_LINK_REASON, _BYLINE_REASON, _NAVIGATION_REASON, _SHOUTED_REASON, _HEADING_REASON}
 )
 _RHETORIC_ONLY = "rhetoric or opinion with nothing verifiable in it"
+_VERDICT_ONLY = "a verdict or figure of speech with nothing verifiable in it"
 _QUOTED_VIEW = "a quoted view in the first person, with nothing verifiable in it"
 _COMMENT_ONLY = "comment with nothing verifiable in it"
 _SHORT_REMARK = "a remark too short to check"
@@ -230,6 +259,8 @@ def junk_reason(text: str) -> str | None:
         return _RHETORIC_ONLY
     if _quoted_view(stripped):
         return _QUOTED_VIEW
+    if _verdict_only(stripped):
+        return _VERDICT_ONLY
     if _COMMENT.search(stripped) and len(words) < 15 and not _specific(stripped):
         return _COMMENT_ONLY
     if (
@@ -308,6 +339,25 @@ def _rhetoric_only(text: str) -> bool:
     return not (_EVENT.search(bare) and not _RHETORIC.search(bare.replace("’", "'")))
 
 
+def _verdict_only(text: str) -> bool:
+    """A verdict (:data:`_VERDICT`) with no number, amount or date and no reported event
+    outside a quotation: what someone makes of a thing, not what happened. Each sentence of
+    a quotation the splitter keeps whole must be one: a verdict that closes a quoted
+    statement is a clause to drop (:func:`junk_clause`), not a reason to drop the statement."""
+    folded = text.replace("’", "'")
+    # A quoted phrase worked into the writer's sentence ("called it “a day of great news”")
+    # is what was said, reported: the report is checkable, whatever the phrase judges.
+    folded = _QUOTED_PHRASE.sub(" ", folded)
+    if _ADDED_CLAUSE.search(folded):
+        return False  # ", with Lawrence replaced at half-time": the clause says what happened
+    if not all(_VERDICT.search(piece) for piece in _INNER_SENTENCE.split(folded)):
+        return False
+    kinds = {m.kind for m in mentions(text)}
+    if kinds & {MentionKind.number, MentionKind.amount, MentionKind.percent, MentionKind.date}:
+        return False
+    return not _EVENT.search(_outside_quotes(text))
+
+
 #: Where a sentence divides into clauses that can stand apart. A leading clause ends at a
 #: colon or semicolon ("The numbers are dizzying: …"); a dash or comma there more often
 #: opens an aside that the rest needs ("He looked at phytoliths - a type of fossil - …").
@@ -316,6 +366,16 @@ def _rhetoric_only(text: str) -> bool:
 #: good decision and in my opinion the right time."); never after a colon, which
 #: introduces what the sentence is about ("X said: …").
 _LEADING_BREAK = re.compile(r"(?<=[:;])\s+")
+#: Two clauses of one quotation joined by "and" or "but".
+_COORDINATE_BREAK = re.compile(r",\s+(?:and|but)\s+(?=\w)")
+_CREDIT_AFTER = re.compile(r"^[\"“]([^\"“”]+)[\"”](.*)$")
+
+
+def _credited_after(text: str) -> bool:
+    """Whether ``text`` opens with a quotation and names who said it after the quotation
+    closes, so that dropping the quotation's first clause keeps the attribution."""
+    match = _CREDIT_AFTER.match(text)
+    return match is not None and _SAY.search(match.group(2)) is not None
 _TRAILING_BREAK = re.compile(
     r"(?<=;)\s+|\s+[—–-]\s+|,\s+(?=(?:but|where)\s)|(?<=[.!?])\s+(?=[\"“‘']?[A-Z])"
 )
@@ -325,6 +385,7 @@ _STANCE = frozenset(
     {
         _RHETORIC_ONLY,
         _QUOTED_VIEW,
+        _VERDICT_ONLY,
     }
 )
 #: A leading clause may also be a verdict in a few words ("The numbers are dizzying:"); a
@@ -390,13 +451,27 @@ def junk_clause(text: str) -> tuple[int, int, str] | None:
             if reason is not None and not _specific(leading):
                 start = first.end()
                 reasons.append(reason)
-    # The last break: only the final clause may go.
-    last = next(reversed(list(_TRAILING_BREAK.finditer(text, start))), None)
-    if last is not None:
+    elif _credited_after(text):
+        # A quotation whose speaker is named after it: its first clause may be a verdict
+        # the rest of the quotation does not need ("“The results are incredibly
+        # encouraging, and we're grateful to the FDA for …,” X told …"). Only a verdict:
+        # a first-person clause there ("I think…, and") is most often what the rest
+        # hangs on.
+        joint = _COORDINATE_BREAK.search(text)
+        if joint is not None and _verdict_only(_balanced(text[: joint.start()])):
+            start = joint.end()
+            reasons.append(_VERDICT_ONLY)
+    # Only the final clause may go: after the last break, or else the last sentence of a
+    # quotation kept whole, which may itself hold a dash ("Here is good news - Israel is
+    # opening up…").
+    breaks = list(_TRAILING_BREAK.finditer(text, start))
+    sentence_breaks = [b for b in breaks if text[b.start() - 1] in ".!?"]
+    for last in dict.fromkeys(breaks[-1:] + sentence_breaks[-1:]):
         reason = _clause_junk(text[last.end() :], _STANCE)
         if reason is not None:
             end = last.start()
             reasons.append(reason)
+            break
     if not reasons:
         return None
     kept = text[start:end].strip(" ,;:—–-")
@@ -404,7 +479,10 @@ def junk_clause(text: str) -> tuple[int, int, str] | None:
         return None
     start = text.index(kept, start)
     end = start + len(kept)
-    quoted = kept[0] in _QUOTE_MARKS
+    # A kept part inside a quotation is introduced by the quotation's speaker, like one
+    # that opens with the quotation mark.
+    opening = _CREDIT_AFTER.match(text)
+    quoted = kept[0] in _QUOTE_MARKS or (opening is not None and 0 < start <= opening.end(1))
     if (
         len(_WORD.findall(kept)) < _CLAUSE_MIN_WORDS
         or (not quoted and _LEADING_PRONOUN.match(kept))
@@ -518,6 +596,23 @@ def _dated_caption(sentences: tuple[tuple[str, str], ...]) -> str | None:
     return None
 
 
+#: "Another government entity is…": a determiner that points to earlier ones.
+_ANOTHER = re.compile(r"^(?:another|yet another|one more)\s+[a-z]", re.IGNORECASE)
+
+
+def _teaser(sentences: tuple[tuple[str, str], ...]) -> str | None:
+    """Why the first sentence is a teaser, or None. "Another X …" presupposes earlier X;
+    as the article's first words there is nothing before it in the text to say which, so
+    with no figure or date either it states nothing a reader could check (the sentences
+    after it say who: "This time, it's the European Commission")."""
+    if not sentences or not _ANOTHER.match(sentences[0][1]):
+        return None
+    kinds = {m.kind for m in mentions(sentences[0][1])}
+    if kinds & {MentionKind.number, MentionKind.amount, MentionKind.percent, MentionKind.date}:
+        return None
+    return "a teaser ('another …' with nothing before it to say which)"
+
+
 @lru_cache(maxsize=64)
 def _scores(
     sentences: tuple[tuple[str, str], ...], paragraphs: tuple[int, ...]
@@ -526,7 +621,7 @@ def _scores(
     document = Counter(w for bag in bags for w in set(bag))
     scores: dict[str, SentenceScore] = {}
     captions = _caption_paragraphs(sentences, paragraphs)
-    lead_caption = _dated_caption(sentences)
+    lead_caption = _dated_caption(sentences) or _teaser(sentences)
     for index, ((sentence_id, text), bag) in enumerate(zip(sentences, bags, strict=True)):
         junk = (
             (lead_caption if index == 0 else None)

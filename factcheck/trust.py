@@ -51,6 +51,7 @@ _OPENING = "\"'“”‘’«»([—–- "
 #: Sentences a claim may take in as context, and how far back they may stand.
 _CONTEXT_SENTENCES = 2
 _CONTEXT_REACH = 3
+_QUOTE_OPENERS = "“\"‘'«"
 #: "It said", "They also told": a body's pronoun as the subject of a verb of saying.
 _BODY_SAID = re.compile(
     r"^(?P<word>It|They)(?P<rest>\s+(?:also\s+|later\s+|previously\s+)?(?:said|says|added|adds|"
@@ -109,11 +110,16 @@ def _drop_junk(
     return claim.model_copy(update=update), None
 
 
-def _as_statement(kept: str) -> str:
-    """A slice of a sentence written as a sentence: capital first, and the closing
-    quotation mark and full stop the cut took restored."""
+def _as_statement(kept: str, before: str = "") -> str:
+    """A slice of a sentence written as a sentence: capital first, and the quotation marks
+    and full stop the cut took restored (``before``: the sentence's text before the slice,
+    which may have opened the quotation the slice starts inside)."""
     text = kept[:1].upper() + kept[1:] if kept[:1].islower() else kept
     text = text.rstrip(" ,;:—–-")
+    if before.count("“") > before.count("”"):
+        text = "“" + text
+    elif before.count('"') % 2:
+        text = '"' + text
     closing = ""
     if text.count("“") > text.count("”"):
         closing = "”"
@@ -149,7 +155,7 @@ def _drop_clause(source: Source, claim: Claim, item: str) -> Claim:
     span = Span(sentence_id=sentence.id, start=start, end=end, text=kept)
     return claim.model_copy(
         update={
-            "statement": _as_statement(kept),
+            "statement": _as_statement(kept, sentence.text[:a]),
             "spans": [span],
             "quote": kept,
             "start": start,
@@ -289,7 +295,7 @@ def _self_contained(
             )
             rewritten = (f"{name}'s" if possessive else name) + rest
             return _rewritten(claim, rewritten, word, name, item)
-    opens_quote = claim.statement.lstrip()[:1] in "“\"‘'«"
+    opens_quote = claim.statement.lstrip()[:1] in _QUOTE_OPENERS
     found = attributions.get(claim.sentence_ids[0])
     continued = found is not None and found.cue == "continued quotation"
     if claim.speaker and (opens_quote or continued):
@@ -310,6 +316,23 @@ def _self_contained(
         rewritten = found.speaker + said.group("rest")
         return _rewritten(claim, rewritten, said.group("word"), found.speaker, item)
     return _with_context(source, claim, scores, first, item)
+
+
+def _points_to_junk(source: Source, claim: Claim, scores: dict[str, SentenceScore]) -> bool:
+    """Whether ``claim`` still opens with a word that points back ("This time, it's the
+    European Commission") although all the text before it within reach is never a claim
+    (or there is none): it cannot stand on its own, and nothing can make it."""
+    statement = claim.statement.lstrip()
+    if (
+        not claim.sentence_ids
+        or statement[:1] in _QUOTE_OPENERS
+        or _first_word(statement.lstrip(_OPENING)) not in _PRONOUNS_ALL
+        or any(f.kind is FlagKind.pronoun_resolved for f in claim.flags)
+    ):
+        return False
+    index = _position(source, claim.sentence_ids[0]) or 0
+    before = source.sentences[max(0, index - _CONTEXT_REACH) : index]
+    return all(scores.get(s.id) is not None and scores[s.id].junk is not None for s in before)
 
 
 def _first_word(statement: str) -> str:
@@ -433,6 +456,17 @@ def select_claims(
                     contained.model_copy(update={"speaker": None}), attributions, repair, item
                 )
             cleaned = contained
+            if _points_to_junk(source, cleaned, scores):
+                if claim.origin == "model":
+                    dropped.append(
+                        Flag(
+                            kind=FlagKind.not_a_claim,
+                            message="it points back only to text that is never a claim",
+                            span=claim.statement[:200],
+                            item=item,
+                        )
+                    )
+                continue
         # After the context is in: the type is read from everything the claim cites.
         cleaned = _checked_type(cleaned, repair, item)
         kept.append(cleaned.model_copy(update={"score": _claim_score(cleaned, scores)}))

@@ -46,6 +46,9 @@ def _report(text: str, max_claims: int | None = 12, who: dict[str, str] | None =
         ("“We need to do more,” he said.", "rhetoric"),
         ("CLICK HERE TO GET THE FOX NEWS APP", "capitals"),
         ("Story continues below advertisement", "boilerplate"),
+        ("Looking back, those promises still ring hollow.", "verdict"),
+        ("Whatever the final count, all we know is that it is horrific.", "verdict"),
+        ('The mayor added: "The sky is the limit for this town.', "figure of speech"),
     ],
 )
 def test_text_that_is_never_a_claim_is_recognised(text: str, reason: str) -> None:
@@ -60,6 +63,11 @@ def test_text_that_is_never_a_claim_is_recognised(text: str, reason: str) -> Non
         "Profit for the fourth quarter was $1.5bn, a fall of 70%.",
         "“We now have three commercial vaccine products,” Bancel said.",
         "“We will not raise taxes this year.”",
+        # A verdict with a figure, or reported as a phrase someone used, is checkable.
+        "The vote was a stinging defeat for the government, which lost by 48 votes.",
+        'In a statement, the minister called it "a day of great news for farmers."',
+        # A verdict beside what happened: the clause says what happened.
+        "There was more bad news for the club, with captain Ian Wood injured in training.",
         "东京电力公司周一宣布，将在明年春季重启两座核反应堆。",
         "أعلنت وزارة الصحة يوم الاثنين عن افتتاح ثلاثة مستشفيات جديدة في القاهرة.",
     ],
@@ -376,6 +384,19 @@ def test_key_points_fall_back_to_text_without_repeating_a_sentence() -> None:
             'years. We will miss him so much and we are devastated."',
             'The tribute read: "Matthew was full of life and worked at the hospital for 20 years.',
         ),
+        # The last sentence of a quotation is a verdict, although a dash divides it.
+        (
+            'The airline said: "Flights to Lima will start on 3 May, after two years of talks. '
+            'This is good news - the region is opening up like never before."',
+            'The airline said: "Flights to Lima will start on 3 May, after two years of talks.',
+        ),
+        # A quotation that opens with a verdict, its speaker named after it.
+        (
+            '"The early results are incredibly encouraging, and the regulator has granted the '
+            'vaccine fast-track status," chief executive Ana Ruiz told analysts.',
+            'the regulator has granted the vaccine fast-track status," chief executive Ana Ruiz '
+            "told analysts.",
+        ),
     ],
 )
 def test_a_clause_that_is_never_a_claim_is_left_out(sentence: str, kept: str) -> None:
@@ -408,6 +429,20 @@ def test_a_sentence_stands_whole_unless_an_edge_clause_is_junk(sentence: str) ->
     from factcheck.selection import junk_clause
 
     assert junk_clause(sentence) is None
+
+
+def test_a_teaser_lede_and_the_sentence_that_points_back_to_it_are_not_claims() -> None:
+    text = (
+        "Another city council is moving to keep the popular app off its phones.\n"
+        "This time, it's the council of Leeds, the largest in Yorkshire.\n"
+        "Leeds City Council has ordered its 14,000 staff to remove the app by 1 March.\n"
+    )
+    report = _report(text, max_claims=None)
+    assert [c.sentence_ids for c in report.claims] == [["S2"]]
+    # Not a teaser: the "another" counts something, or follows what it points back to.
+    assert junk_reason("Another 300 people were evacuated on Friday.") is None
+    scores = score_sentences(make_source("Leeds banned the app.\n" + text))
+    assert scores["S1"].junk is None
 
 
 def test_a_claim_cites_only_the_part_of_its_sentence_worth_checking() -> None:
