@@ -51,7 +51,10 @@ _INVERTED_SAY = "said|says|added|adds|wrote|writes|continued|asked|explained|not
 #: Words that may stand between a subject and its verb ("Starmer has already pledged").
 _BETWEEN = r"(?:\b(?:has|have|had|also|already|later|previously|then|has\s+also|once|again|"
 _BETWEEN += r"earlier|reportedly|repeatedly|publicly|separately|subsequently|further|"
-_BETWEEN += r"would|will|is|was|were|are|been|being|not|never|\w+ly)\s+)*"
+# An adverb ("reportedly") by its ending, except the nouns that end the same way: "The
+# family said", "An ally said" name who spoke.
+_BETWEEN += r"would|will|is|was|were|are|been|being|not|never|"
+_BETWEEN += r"(?!(?:family|ally|assembly|rally|supply|monopoly|anomaly|tally|bully)\b)\w+ly)\s+)*"
 
 _PRONOUNS = {
     "he": "person",
@@ -161,6 +164,19 @@ _BODY_WORDS = frozenset(
         "east west north south middle"
     ).split()
 )
+#: A person described by whom they act or speak for: "The lawyer for X", "a friend of
+#: the victim", "an adviser to the minister". The speaker is that person, never X.
+_ROLES = (
+    r"lawyers?|attorneys?|solicitors?|barristers?|counsel|spokesman|spokeswoman|"
+    r"spokesperson|representatives?|agents?|advisers?|advisors?|aides?|boss|head|chief|"
+    r"friends?|wife|husband|partner|mother|father|son|daughter|brother|sister|relatives?|"
+    r"neighbou?rs?|manager|coach|doctors?"
+)
+_ROLE_FOR = re.compile(
+    rf"((?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w\-]*\s+){{0,2}}(?:{_ROLES})\s+(?:for|of|to)\s+"
+    r"(?:(?:the|a|an|[a-z][\w’'\-]*)\s+){0,3})$"
+)
+_ROLE_OF = re.compile(rf"^(?:[a-z][\w\-]*\s+){{0,2}}(?:{_ROLES})\s+(?:for|of|to)\s")
 _BODY_NOUN = re.compile(
     r"\b(?:company|firm|startup|start-up|automaker|carmaker|group|agency|ministry|"
     r"organisation|organization|airline|bank|retailer|maker|giant|regulator|insurer|"
@@ -378,6 +394,10 @@ def _noun_phrase_before(text: str, end: int) -> str:
         if relative.group(1) and relative.group(2) == "who":
             return _noun_phrase_before(text, relative.start())
         return ""
+    role = _ROLE_FOR.search(before) if phrase[:1].isupper() else None
+    if role is not None:
+        # "The lawyer for surviving assailant Edgar Ricardo de Oliveira said": the lawyer.
+        return role.group(1) + phrase
     if re.match(r"^[A-Z][a-z]+ing\b", phrase) or re.search(
         r"\b(?:what|how|why|whether)\s*$", before
     ):
@@ -1019,6 +1039,9 @@ def _described(
 ) -> Attribution | None:
     """A speaker the text describes instead of naming: "the PM", "the company", "a
     coroner"."""
+    if _ROLE_OF.match(generic):
+        # "The lawyer for the company": a person acting for the body, not the body.
+        return Attribution(phrase, (sentence_id,), cue)
     head = generic.split()[-1]
     # Only the title as the article uses it: "the prime minister" is not "the minister".
     title = names.titled.get(generic)
@@ -1032,6 +1055,7 @@ def _described(
         and phrase.lower().startswith("the")
         and not any(w[:1].isupper() for w in phrase.split()[1:])
         and any(w[:1].isupper() for w in last_body.speaker.split())
+        and not _ROLE_OF.match(re.sub(r"^(?:the|a|an)\s+", "", last_body.speaker.lower()))
     ):
         # "The automaker said", "the company said": the body the article named before.
         # Only a description stands for a name ("the World Health Organisation" is one

@@ -649,6 +649,36 @@ def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> No
     assert found is None or found.speaker not in ("Childline", "Rio", "Pinar del Rio"), found
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        # Nouns that end like adverbs ("reportedly") are subjects.
+        ("The family said they would appeal against the ruling.", "The family"),
+        ("An ally said the plan would fail within a week.", "An ally"),
+        ("Officials reportedly said the plan would fail.", "Officials"),
+        # A person acting for someone speaks, not the one they act for.
+        (
+            "The lawyer for surviving assailant Edgar Ricardo de Oliveira said he will "
+            "report to police today.",
+            "The lawyer for surviving assailant Edgar Ricardo de Oliveira",
+        ),
+        (
+            "Acme Corp was fined £2m on Monday, the regulator said.\n"
+            "The lawyer for the company said it would appeal.",
+            "The lawyer for the company",
+        ),
+        (
+            "An adviser to Prime Minister Boris Johnson said the plan was dead.",
+            "An adviser to Prime Minister Boris Johnson",
+        ),
+    ],
+)
+def test_the_subject_before_said_is_the_speaker(text: str, speaker: str) -> None:
+    source = make_source(text)
+    found = attribute(source).get(source.sentences[-1].id)
+    assert found is not None and found.speaker == speaker, found
+
+
 def test_a_quotation_whose_pronoun_cannot_be_the_last_speaker_does_not_inherit_it() -> None:
     text = (
         'A commission report said doping was widespread, calling it "an iceberg".\n\n'
