@@ -64,6 +64,20 @@ _PRONOUNS = {
     "we": "group",
     "i": "self",
 }
+#: What a statement may be "according to" without anyone named: "police records",
+#: "court documents", "official figures".
+_DOCUMENTS = (
+    r"records|documents|papers|filings|figures|data|statistics|estimates|reports|findings|"
+    r"polls|surveys|studies"
+)
+#: A source after "according to" in lower case and without a determiner ("according to
+#: police records, …", "according to witnesses"), where the noun-phrase rule wants a
+#: capital or "the".
+_BARE_SOURCE = re.compile(
+    rf"\s*((?:[a-z][\w\-]*\s+){{0,2}}(?:{_DOCUMENTS}|sources|officials|police|witnesses|"
+    r"analysts|experts|researchers|scientists|prosecutors|investigators|authorities|"
+    r"residents))\b(?!\s+(?:of|from|by|for)\b)"
+)
 #: Lower-case noun phrases that name a speaker without a proper name.
 _GENERIC = re.compile(
     r"^(?:the|a|an|one|two|three|several|many|some)?\s*(?:[a-z]+\s+){0,2}"
@@ -72,7 +86,8 @@ _GENERIC = re.compile(
     r"organizers?|researchers?|scientists?|experts?|analysts?|authorities|prosecutors?|"
     r"lawyers?|sources?|report|study|survey|witnesses?|residents?|minister|president|"
     r"prime minister|pm|chancellor|secretary|mayor|governor|leader|chief|director|"
-    r"chairman|chairwoman|ceo|founder|spokespeople|team|club|party|board|union|family)$"
+    r"chairman|chairwoman|ceo|founder|spokespeople|team|club|party|board|union|family|"
+    rf"{_DOCUMENTS})$"
 )
 _DETERMINERS = frozenset("his her their its our my your this that these those".split())
 _QUOTE_OPEN = "“«"
@@ -629,6 +644,9 @@ def _scan_cues(text: str) -> list[tuple[str, str]]:
         document = _DOCUMENT_BY.match(text, m.end())
         # "according to an example provided by the agency": the agency says it.
         phrase = _noun_phrase_after(text, document.end() if document else m.end())
+        bare = None if phrase or document else _BARE_SOURCE.match(text, m.end())
+        if bare is not None:
+            phrase = bare.group(1)
         if phrase:
             found.append((phrase, "according to"))
     for m in _INVERTED.finditer(text):

@@ -671,6 +671,12 @@ def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> No
             "An adviser to Prime Minister Boris Johnson said the plan was dead.",
             "An adviser to Prime Minister Boris Johnson",
         ),
+        # A source in lower case after "according to".
+        (
+            "According to police records, Oliveira had been arrested in the past.",
+            "police records",
+        ),
+        ("Prices rose 3% in May, according to official figures.", "official figures"),
     ],
 )
 def test_the_subject_before_said_is_the_speaker(text: str, speaker: str) -> None:
