@@ -42,7 +42,9 @@ _SAY = (
 #: Verb phrases of saying ("released a statement").
 _SAY_PHRASES = (
     r"(?:released|issued|signed|posted|put out|published) a (?:statement|post|tweet)|"
-    r"said in a statement|wrote in a statement"
+    r"said in a statement|wrote in a statement|"
+    # A finding stated as one ("The coroner also found that …"); "found" alone is an event.
+    r"found that|finds that|concluded that"
 )
 _SAY_RE = _SAY_PHRASES + "|" + "|".join(sorted(_SAY, key=len, reverse=True))
 _SAY_WORDS = frozenset(_SAY)
@@ -617,7 +619,7 @@ def _not_saying_at(text: str, start: int, end: int) -> bool:
 #: patterns are slow to run on each of a long document's thousands of sentences.
 _CUE_WORDS = (
     _SAY_WORDS
-    | frozenset("according report statement post tweet".split())
+    | frozenset("according report statement post tweet found finds concluded".split())
     | frozenset(_GROUP_VERBS)
 )
 

@@ -677,12 +677,18 @@ def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> No
             "police records",
         ),
         ("Prices rose 3% in May, according to official figures.", "official figures"),
+        # A finding stated as one.
+        ("The panel found that Geaney had failed to uphold the standards.", "The panel"),
     ],
 )
 def test_the_subject_before_said_is_the_speaker(text: str, speaker: str) -> None:
     source = make_source(text)
     found = attribute(source).get(source.sentences[-1].id)
     assert found is not None and found.speaker == speaker, found
+
+
+def test_finding_a_thing_is_an_event_not_a_statement() -> None:
+    assert attribute(make_source("Police found a body in the river on Monday.")).get("S0") is None
 
 
 def test_a_quotation_whose_pronoun_cannot_be_the_last_speaker_does_not_inherit_it() -> None:
