@@ -193,6 +193,12 @@ _ROLE_FOR = re.compile(
     rf"((?:[Tt]he|[Aa]n?)\s+(?:[a-z][\w\-]*\s+){{0,2}}(?:{_ROLES})\s+(?:for|of|to)\s+"
     r"(?:(?:the|a|an|[a-z][\w’'\-]*)\s+){0,3})$"
 )
+#: Someone's person, by a possessive: "Mr Luciw's family", "Starmer's spokesman", "His
+#: lawyer". The owner's words are capitalised ("Mr", "Jak's"), or a personal pronoun.
+_POSSESSIVE_ROLE = re.compile(
+    r"(?<![\w’'])((?:(?:[A-Z][\w.\-]*\s+){0,3}[A-Z][\w.\-]*['’]s|[Hh]is|[Hh]er)\s+"
+    rf"(?:[a-z][\w\-]*\s+)?(?:{_ROLES}|family|parents|widow|widower|children))$"
+)
 _ROLE_OF = re.compile(rf"^(?:[a-z][\w\-]*\s+){{0,2}}(?:{_ROLES})\s+(?:for|of|to)\s")
 _BODY_NOUN = re.compile(
     r"\b(?:company|firm|startup|start-up|automaker|carmaker|group|agency|ministry|"
@@ -370,6 +376,10 @@ def _noun_phrase_before(text: str, end: int) -> str:
         # "Dr Loader - who has analysed soil samples - said": the subject stands before
         # the aside set off by dashes.
         head = head[: aside.start()].rstrip()
+    kin = _POSSESSIVE_ROLE.search(head)
+    if kin is not None:
+        # "Mr Luciw's family said", "Her lawyer told": the person of someone named.
+        return kin.group(1)
     group = _GROUP_BEFORE.search(head)
     if group is not None and not re.match(r"(?:the|a|an)\s", group.group(1), re.IGNORECASE):
         # "…, health officials have said": nothing capitalised to anchor on, and no "the".
@@ -839,11 +849,13 @@ def _attribute(sentences: tuple[tuple[str, str, bool], ...]) -> Attributions:
             result[sentence_id] = found
             if _person_like(found.speaker) or found.speaker in names.personal:
                 last_person = found
-            elif any(w[:1].isupper() for w in found.speaker.split()[1:]) or (
-                found.speaker.endswith("s") and not found.cue.startswith("pronoun")
-            ):
+            elif (
+                any(w[:1].isupper() for w in found.speaker.split()[1:])
+                or (found.speaker.endswith("s") and not found.cue.startswith("pronoun"))
+            ) and not _POSSESSIVE_ROLE.fullmatch(found.speaker):
                 # A named body ("Lordstown Motors", "the Civil Aviation Authority") or a
                 # group ("The activists"): what a later "they" or "it" points back to.
+                # Not someone's people ("Luis Suarez's lawyers"): a later "it" is a body.
                 last_body = found
             if _QUOTED.search(text):
                 last_quoted = (index, found)
@@ -985,6 +997,22 @@ def _trimmed(phrase: str) -> str:
     return " ".join(words)
 
 
+def _persons_own(phrase: str, sentence_id: str, names: _Names, cue: str) -> Attribution | None:
+    """"Mr Luciw's family" → "Michael Luciw's family": the owner by the name the article
+    gives in full. None for "His lawyer": a possessive points back to whoever the sentence
+    is about ("killing Jordan Edwards, 15. His lawyer …" is the killer's), which is not
+    reliably the last person named or quoted."""
+    owner, role = re.split(r"(?<=['’]s)\s+|(?<=^[Hh]is)\s+|(?<=^[Hh]er)\s+", phrase, maxsplit=1)
+    if owner.lower() in ("his", "her"):
+        return None
+    name = _after_titles(re.sub(r"['’]s$", "", owner))
+    full = names.canonical(name)
+    if not (_person_like(full) and full.split()[-1] == name.split()[-1]):
+        # "Jak's family" is not "Jak's Journey's family": only a person's full name.
+        full = name
+    return Attribution(f"{full}'s {role}", (sentence_id,), cue)
+
+
 def _resolve(
     phrase: str,
     cue: str,
@@ -997,6 +1025,9 @@ def _resolve(
     phrase = _trimmed(phrase)
     if not phrase:
         return None
+    kin = _POSSESSIVE_ROLE.fullmatch(phrase)
+    if kin is not None:
+        return _persons_own(phrase, sentence_id, names, cue)
     lowered = phrase.lower()
     if lowered.split()[0] in _DETERMINERS:
         # "His comments", "Their statement": a noun, not a speaker.

@@ -679,12 +679,36 @@ def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> No
         ("Prices rose 3% in May, according to official figures.", "official figures"),
         # A finding stated as one.
         ("The panel found that Geaney had failed to uphold the standards.", "The panel"),
+        # Someone's people, with the owner by the full name the article gives.
+        (
+            "Michael Luciw, 81, died in the crash.\n"
+            "Mr Luciw's family said older drivers should be tested.",
+            "Michael Luciw's family",
+        ),
+        ("Jak's Journey raised £40,000.\nJak's family said they were grateful.", "Jak's family"),
     ],
 )
 def test_the_subject_before_said_is_the_speaker(text: str, speaker: str) -> None:
     source = make_source(text)
     found = attribute(source).get(source.sentences[-1].id)
     assert found is not None and found.speaker == speaker, found
+
+
+def test_a_possessive_speaker_is_no_antecedent_for_it_and_his_is_not_guessed() -> None:
+    text = (
+        "Roy Oliver fired into a car, killing Jordan Edwards, 15.\n"
+        "His lawyer said the shooting was justified.\n"
+        "Luis Suarez's lawyers said the ban by Fifa was excessive.\n"
+        "It added that the player could train.\n"
+    )
+    found = attribute(make_source(text))
+    # "His" is the killer's, not the last person named: no speaker rather than a guess.
+    assert found.get("S1") is None, found.get("S1")
+    lawyers = found.get("S2")
+    assert lawyers is not None and lawyers.speaker == "Luis Suarez's lawyers", lawyers
+    # "It" is a body, never the lawyers.
+    it = found.get("S3")
+    assert it is None or "lawyers" not in it.speaker, it
 
 
 def test_finding_a_thing_is_an_event_not_a_statement() -> None:
