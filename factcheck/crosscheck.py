@@ -100,6 +100,10 @@ class CrossCheck:
     present: list[str] = field(default_factory=list)
     #: Per claim name or value with a mismatch (as written in the claim), what it is.
     about: dict[str, str] = field(default_factory=dict)
+    #: Per claim number the evidence does not state, the evidence's numbers of another
+    #: count or none ("39 pickups" where it says "19 trucks"): a mismatch only where the
+    #: rest of the sentence is the claim's (see :func:`factcheck.verification.rule_decision`).
+    other_counts: dict[str, str] = field(default_factory=dict)
 
     @property
     def entailed(self) -> bool:
@@ -221,6 +225,7 @@ def cross_check(claim: str, evidence: Sequence[str]) -> CrossCheck:
     mismatches: list[str] = []
     present: list[str] = []
     about: dict[str, str] = {}
+    other_counts: dict[str, str] = {}
     other_names = [
         m for m in have.mentions if m.kind is MentionKind.name and not _opening_word(m, text)
     ]
@@ -239,6 +244,15 @@ def cross_check(claim: str, evidence: Sequence[str]) -> CrossCheck:
                     f"{', '.join(repr(o) for o in dict.fromkeys(others))}"
                 )
                 mismatches.append(about[mention.text])
+            elif mention.kind is MentionKind.number and not mention.spelled:
+                counts = [
+                    m.text for m in have.mentions if m.kind is MentionKind.number and not m.spelled
+                ]
+                if counts:
+                    other_counts[mention.text] = (
+                        f"{_VALUE_PREFIX}{mention.text!r} where the evidence says "
+                        f"{', '.join(repr(o) for o in dict.fromkeys(counts))}"
+                    )
         elif mention.kind is MentionKind.name:
             others = [m.text for m in other_names if not claim_names.has(m)]
             if others:
@@ -262,4 +276,5 @@ def cross_check(claim: str, evidence: Sequence[str]) -> CrossCheck:
         mismatches=list(dict.fromkeys(mismatches)),
         present=list(dict.fromkeys(present)),
         about=about,
+        other_counts=other_counts,
     )

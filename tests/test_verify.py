@@ -665,6 +665,28 @@ def test_a_name_no_document_states_with_another_in_its_place_is_contradicted() -
     assert unstated("Polish activists poured paint.", [make_source(british)]) == {"Polish"}
 
 
+RECALL = (
+    "Lordstown Motors will recall 19 trucks to fix a specific electrical connection issue "
+    "that could cause a loss of propulsion."
+)
+
+
+def test_a_count_no_document_states_with_another_count_in_its_place_is_contradicted() -> None:
+    # "39 pickups" where the article says "19 trucks": the counted words differ, so the
+    # value rule does not pair them; the sentence is otherwise the claim's.
+    claim = "Lordstown Motors will recall 39 pickups to fix a specific electrical connection issue."
+    verdicts = verify([claim], evidence=[RECALL], use_model=False)
+    assert verdicts[0].label == VerdictLabel.contradicted, verdicts[0]
+    assert verdicts.bases == ["rules_unstated"]
+    assert "'39'" in verdicts[0].rationale and "'19'" in verdicts[0].rationale
+    # A sentence that shares little of the claim is about something else: no clash.
+    loose = verify(["Lordstown sold 39 pickups in May."], evidence=[RECALL], use_model=False)
+    assert loose[0].label != VerdictLabel.contradicted, loose[0]
+    # The count stated in another document: not this rule's to decide.
+    stated = verify([claim], evidence=[RECALL, "It makes 39 pickups a day."], use_model=False)
+    assert stated.bases != ["rules_unstated"]
+
+
 def test_a_capitalised_opening_word_is_not_another_name() -> None:
     # "Official figures…": the only capitalised word is the sentence's first, so nothing in
     # the evidence stands where the claim names Peru: not enough information, not a clash.
