@@ -176,7 +176,7 @@ _BODY_WORDS = frozenset(
         "media press tv radio digital club league federation board agency embassy army "
         "navy force forces guard reuters bbc cnn fox nbc abc cbs war world day week year act "
         "bill law accords agreement summit conference cup games olympics street road park "
-        "square bridge river museum hospital school church station airport palace hall "
+        "square bridge river museum hospital school church station airport palace hall stadium "
         "centre center island city county state republic kingdom sea ocean valley lake "
         "east west north south middle"
     ).split()
@@ -399,7 +399,7 @@ def _noun_phrase_before(text: str, end: int) -> str:
     # "The death occurred when police": the subject is the one after the last clause
     # word; "And Zwanziger": a sentence's opening conjunction is no part of a name.
     phrase = re.split(
-        r"\s(?:when|while|where|after|before|because|as|if|that|which|who|heard)\s", phrase
+        r"\s(?:when|while|where|after|before|because|as|if|that|which|who|heard|but)\s", phrase
     )[-1]
     phrase = re.sub(
         r"^(?:And|But|So|Yet|Or|Meanwhile|However|Also|Now|Then|As|When|While|If|Although|"
@@ -425,6 +425,33 @@ def _noun_phrase_before(text: str, end: int) -> str:
     if role is not None:
         # "The lawyer for surviving assailant Edgar Ricardo de Oliveira said": the lawyer.
         return role.group(1) + phrase
+    # ``lead`` is the text before ``phrase`` (a prefix of ``text``), so its offsets are
+    # the text's.
+    lead = before + match.group(1)[: len(match.group(1)) - len(phrase)]
+    object_of = _OBJECT_OF.search(lead)
+    if object_of is not None:
+        # "Webb's latest observation of the cluster has revealed", "Data from the trial
+        # announced": the phrase is a preposition's object, and the verb's subject is the
+        # noun before it. People of a place or body speak ("Scientists at the University
+        # of Oxford said"); anything else is no speaker rather than the wrong one.
+        if object_of.group("people"):
+            return object_of.group("people") + object_of.group("prep") + " " + phrase
+        named = _NAMED_LAST.search(" " + phrase)
+        if named is not None and _person_like(named.group(1)):
+            return named.group(1)
+        who = _WHO_CLAUSE.search(lead)
+        if who is not None:
+            return _noun_phrase_before(text, who.start())
+        apposition = _APPOSITION.match(lead)
+        if apposition is not None and _person_like(_after_titles(apposition.group("name"))):
+            return apposition.group("name")
+        # "Prof Kevin Morgan from the University of Nottingham said", "Steve Innes, from
+        # Sunderland, told", "Police in Hamelin, in Lower Saxony, say": who is named
+        # before the preposition is the speaker.
+        person = _noun_phrase_before(text, len(lead[: object_of.start("prep")].rstrip(" ,")))
+        if _person_like(_after_titles(person)) or _PEOPLE_OF.search(person + " "):
+            return person
+        return ""
     if re.match(r"^[A-Z][a-z]+ing\b", phrase) or re.search(
         r"\b(?:what|how|why|whether)\s*$", before
     ):
@@ -472,7 +499,9 @@ _GROUPS = (
 _TRAILING_INVERTED = re.compile(
     r",\s*(?:said|says|say|added|adds|reported|reports|report|wrote|writes|noted|notes)\s+"
     r"(?P<who>(?:(?:the|a|an)\s+(?:(?!(?:was|were|is|are|be|been|had|has|have|would|will|"
-    r"could|did|does|that)\b)[\w’'\-]+\s*){1,4}|[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3}|"
+    # An object pronoun or a particle makes it a clause: "…, said the man gave himself up."
+    r"could|did|does|that|himself|herself|themselves|itself|him|them|it|up|out|down|off|"
+    r"away|back)\b)[\w’'\-]+\s*){1,4}|[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3}|"
     rf"{_GROUPS}))\s*[.!]?\s*$"
 )
 #: A group set off after a comma as the speaker of what comes before it ("…, health
@@ -503,6 +532,39 @@ _CLAUSE_VERB = re.compile(r"\b(?:has|have|had|is|are|was|were|will|would|could|d
 _GROUP_BEFORE = re.compile(
     rf"(?:^|,\s+)(?:(?:and|but|or|so|yet|while|as)\s+)?"
     rf"((?:(?!(?:and|but|or|so|yet|while|as)\b)[\w’'\-]+\s+){{0,2}}(?:{_GROUPS}))$"
+)
+#: Nouns for people who speak as a group or in a role ("critics of the plan", "lawyers at
+#: Mishcon de Reya"): before a preposition, they are the subject.
+_PEOPLE = (
+    rf"{_GROUPS}|{_ROLES}|members|staff|scientists|researchers|leaders|people|workers|"
+    r"employees|students|lawmakers|politicians|activists|campaigners|protesters|families|"
+    r"victims|passengers|fans|critics|opponents|supporters|teachers|parents|judges|"
+    r"justices|ministers"
+)
+#: Not "with": "with Tory Graham Simpson saying" makes the name the subject.
+_PREPOSITIONS = r"of|from|in|at|on|among|within|inside|near"
+#: A preposition right before a noun phrase that stands where a subject would: the
+#: phrase is its object. ``people``: the subject when it is people of that place or body.
+_OBJECT_OF = re.compile(
+    r"(?:(?P<people>(?<![\w’'\-])(?:(?:[Tt]he|[Aa]n?|[Ss]ome|[Tt]wo|[Tt]hree|[Ss]everal|[Mm]any)\s+)?"
+    r"(?:(?!(?i:and|but|or|so|yet|while|as)\b)[\w\-]+\s+)?"
+    rf"(?i:{_PEOPLE})\s+)|\s|^)(?P<prep>{_PREPOSITIONS})\s+$"
+)
+_PEOPLE_OF = re.compile(rf"\b(?i:{_PEOPLE})\s+(?:{_PREPOSITIONS})\s")
+#: "Trevor Hicks, whose daughters … died in the disaster, said": the person the relative
+#: clause describes is the subject.
+_WHO_CLAUSE = re.compile(r",\s+(?:who|whose)\b")
+#: "Match of the Day presenter Gary Lineker": a name after a describing word ends the
+#: phrase, and is the person it names.
+_NAMED_LAST = re.compile(
+    rf"\s(?!(?:of|for|by|and|the|{_PARTICLE_RE})\s)[a-z][\w\-]*\s+"
+    r"((?:[A-Z][\w’'.\-]*\s+){1,2}[A-Z][\w’'.\-]*)$"
+)
+#: "Steve Ford, the dementia care lead for Care Forum Wales, …, believes": a sentence that
+#: opens with a name and a description set off by a comma has that person as its subject.
+_APPOSITION = re.compile(
+    r"^(?:(?:But|And)\s+)?(?P<name>(?:[A-Z][\w’'.\-]*\s+){1,3}[A-Z][\w’'.\-]*),\s+"
+    r"(?:(?:the|a|an)\s+)?(?:[A-Z][\w\-]*\s+)?[a-z]"
 )
 #: A sentence whose subject is a person it does not name: "One Londoner who drove …",
 #: "A woman in the crowd …".

@@ -686,12 +686,43 @@ def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> No
             "Michael Luciw's family",
         ),
         ("Jak's Journey raised £40,000.\nJak's family said they were grateful.", "Jak's family"),
+        # A place or body after a preposition is not who spoke: the person or people
+        # before it are.
+        (
+            "Prof Jane Morton from the University of Leeds said the test was years away.",
+            "Jane Morton",
+        ),
+        ("Rigging supervisor Tom Hale, from Hull, told the BBC he was exposed.", "Tom Hale"),
+        ("Police in Hamelin, in Lower Saxony, say the man gave himself up.", "Police in Hamelin"),
+        ("Critics of the plan have warned of rising costs.", "Critics of the plan"),
+        (
+            "Ann Lee, head of policy at the Freight Association, said the rules were unclear.",
+            "Ann Lee",
+        ),
+        (
+            'Campaigner Sam Ross, whose son died in the fire, said: "We want answers."',
+            "Campaigner Sam Ross",
+        ),
+        ("Match of the Day presenter Gary Lineker tweeted that the ban was fair.", "Gary Lineker"),
     ],
 )
 def test_the_subject_before_said_is_the_speaker(text: str, speaker: str) -> None:
     source = make_source(text)
     found = attribute(source).get(source.sentences[-1].id)
     assert found is not None and found.speaker == speaker, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Webb's latest observation of the cluster has revealed details never seen before.",
+        "Data from the trial announced in May showing a 44% lower risk led to the approval.",
+    ],
+)
+def test_the_object_of_a_preposition_is_not_the_speaker(text: str) -> None:
+    # Before: "the cluster" and "the trial" spoke. The verb's subject is the noun before
+    # the preposition, and it is nobody.
+    assert attribute(make_source(text)).get("S0") is None
 
 
 def test_a_possessive_speaker_is_no_antecedent_for_it_and_his_is_not_guessed() -> None:
