@@ -473,7 +473,9 @@ def _noun_phrase_after(text: str, start: int) -> str:
     if not match:
         return ""
     phrase = match.group(1).strip().rstrip(".,;:")
-    phrase = re.split(r",|\s+(?:who|which|that|in|on|at|after|before|when)\b", phrase)[0].strip()
+    phrase = re.split(r",|\s+(?:who|which|that|in|on|at|after|before|when|because)\b", phrase)[
+        0
+    ].strip()
     # "said the 31-year-old afterwards": a closing adverb is no part of the speaker.
     return re.sub(
         r"\s+(?:afterwards|later|yesterday|today|tonight|recently|earlier|too|also|again|"
@@ -516,6 +518,20 @@ _NOUN_OR_VERB = frozenset(
 _ENDS_PHRASE = re.compile(r"\s*[,;:)]")
 _POSSESSED = re.compile(
     r"(?:['’]s|\b(?:its|his|her|their|our|my|your))(?:\s+[\w\-]+)?\s*$", re.IGNORECASE
+)
+#: What stands before a plural noun and never before a verb: a number or a determiner.
+_COUNTED = re.compile(
+    r"(?:\b(?:\d[\d,.]*|the|these|those|its|their|our|many|several|some|such|no|first|"
+    r"latest|two|three|four|five|six|seven|eight|nine|ten|dozens|hundreds|thousands)"
+    r"|\b(?:his|her|my|your))\s+$",
+    re.IGNORECASE,
+)
+#: The object of "claimed" when it is something taken or won.
+_CLAIMED_THING = re.compile(
+    r"\s+(?:(?:the|a|an|his|her|their|its|one|about|around|more|than|at|least|over|nearly|"
+    r"some|\d[\d,]*)\s+){0,3}(?:lives|life|victims|bronze|silver|gold|medals?|titles?|"
+    r"trophy|crown|wickets?|win|victory|seats?|break|place|ships|points)\b",
+    re.IGNORECASE,
 )
 _PLEA = re.compile(r"\s+(?:not\s+)?(?:guilty|innocent|no contest)\b", re.IGNORECASE)
 #: Base forms of verbs of saying and believing, read as verbs only after a group.
@@ -678,6 +694,13 @@ def _not_saying_at(text: str, start: int, end: int) -> bool:
         # "across a wide variety of disease states, the report showed", "following Mr
         # Clark's comments.": the noun. A verb ends a sentence after its subject ("…, the
         # Dallas Observer reports.").
+        return True
+    if word in _NOUN_OR_VERB and _COUNTED.search(before):
+        # "published 21 reports", "the first notes of": after a number or a determiner the
+        # word is the plural noun.
+        return True
+    if word in ("claimed", "claims", "claim") and _CLAIMED_THING.match(after):
+        # "claimed about 30 lives", "claimed bronze": something taken or won, not said.
         return True
     if word == "pleaded" and _PLEA.match(after):
         return True  # "An Australian pleaded guilty": a plea in court, not a statement

@@ -725,6 +725,22 @@ def test_the_object_of_a_preposition_is_not_the_speaker(text: str) -> None:
     assert attribute(make_source(text)).get("S0") is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The watchdog published 21 reports into the schools on Monday.",
+        "Governors in the five states would back the plan.",
+        "The orchestra played the first notes of the symphony.",
+        "Two attacks during the festival claimed about 30 lives.",
+        "The sprinter, who claimed bronze in Rio, has retired.",
+    ],
+)
+def test_a_plural_noun_or_a_thing_won_is_no_statement(text: str) -> None:
+    # "reports", "states", "notes" after a number or a determiner are nouns; "claimed"
+    # with lives or a medal took something, and said nothing.
+    assert attribute(make_source(text)).get("S0") is None
+
+
 def test_a_possessive_speaker_is_no_antecedent_for_it_and_his_is_not_guessed() -> None:
     text = (
         "Roy Oliver fired into a car, killing Jordan Edwards, 15.\n"
