@@ -371,6 +371,9 @@ def _noun_phrase_before(text: str, end: int) -> str:
     """The noun phrase that ends at ``end`` (the subject of a following verb)."""
     head = text[:end].rstrip()
     head = re.sub(rf"\s*{_BETWEEN}$", "", head + " ").rstrip()
+    # "The International Committee of the Red Cross (ICRC) says": the short form in
+    # brackets stands beside the name, which is the subject.
+    head = re.sub(r"\s*\([^()]{1,40}\)$", "", head)
     aside = _DASH_ASIDE.search(head)
     if aside:
         # "Dr Loader - who has analysed soil samples - said": the subject stands before
@@ -647,6 +650,31 @@ _NOUN_SAY = frozenset(
 )
 #: The subject a sentence opens with: a run of capitalised words or a pronoun, followed
 #: by a lower-case verb.
+#: "… and said": a second verb of the sentence's subject (the match ends at the verb).
+_AND_VERB = re.compile(r"\s(?:and|but)\s+(?:also\s+|then\s+|later\s+)?$")
+#: The verbs of saying that "… and" joins to a subject's other act: only those that are
+#: nothing but saying ("maintained the club's status" is an act).
+_AND_SAY = frozenset(
+    "said says told tells added adds warned warns insisted insists argued argues urged "
+    "urges denied denies admitted admits confirmed confirms stressed stresses".split()
+)
+#: The subject that opens a sentence: a pronoun, or a name that may run on across "of"
+#: and "the" ("US Secretary of State John Kerry meanwhile accused").
+_OPENING_SUBJECT = re.compile(
+    r"^\s*(?P<np>(?:He|She|It|They|We)|[A-Z][\w.'’\-]*(?:\s+(?:(?:of|the|and|for)\s+)*"
+    r"[A-Z][\w.'’\-]*)*)\s+(?:\w+ly\s+)?[a-z]+"
+)
+#: Capitalised words that open a sentence and name no one.
+_NOT_NAMES = frozenset(
+    "The A An This That These Those But And So Yet Or If When While As After Before It's "
+    "In On At For From With By Its Their His Her Our My Your".split()
+)
+#: After a quotation's "said": a description in lower case, then the name ("said cricket
+#: director and head coach Ashley Giles", "says her agent Luke Lloyd Davies").
+_DESCRIBED_AFTER = re.compile(
+    r"(?:(?:her|his|their|its|the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,5}?"
+    r"(?P<name>[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){1,3})"
+)
 _SENTENCE_SUBJECT = re.compile(
     r"^\s*(?P<np>(?:He|She|It|They|We|I)|[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})"
     r"\s+(?:\w+ly\s+)?[a-z]+"
@@ -748,6 +776,11 @@ def _scan_cues(text: str) -> list[tuple[str, str]]:
             found.append((phrase, "according to"))
     for m in _INVERTED.finditer(text):
         phrase = _noun_phrase_after(text, m.end())
+        role_first = None if phrase else _DESCRIBED_AFTER.match(text, m.end())
+        if role_first is not None:
+            # "“…,” said cricket director and head coach Ashley Giles": the name after
+            # the description.
+            phrase = role_first.group("name")
         if phrase:
             found.append((phrase, "said X"))
     trailing = _TRAILING_INVERTED.search(text)
@@ -803,6 +836,12 @@ def _scan_cues(text: str) -> list[tuple[str, str]]:
             continue
         if phrase:
             found.append((phrase, "X said"))
+        if m.group(0) in _AND_SAY and _AND_VERB.search(text[: m.start()]):
+            # "PJS opposed that application and said the ban should stay": the verb shares
+            # the sentence's subject.
+            subject = _OPENING_SUBJECT.match(text)
+            if subject and subject.group("np").split()[0] not in _NOT_NAMES:
+                found.append((subject.group("np"), "X … and said"))
         before = text[: m.start()].rstrip()
         if before.endswith(",") and m.group(0) == "saying":
             # "Vettel confronted Kvyat …, saying": the one saying is the sentence's

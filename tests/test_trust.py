@@ -704,6 +704,12 @@ def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> No
             "Campaigner Sam Ross",
         ),
         ("Match of the Day presenter Gary Lineker tweeted that the ban was fair.", "Gary Lineker"),
+        # A short form in brackets beside the name; a second verb of the sentence's
+        # subject; a description before the name after a quotation's "said".
+        ("Transport for Wales (TfW) said the line would reopen in May.", "Transport for Wales"),
+        ("Judge Ann Clarke remanded him in custody and said the case was grave.", "Ann Clarke"),
+        ('"He is a fine young man," said national selector Rod Hale.', "Rod Hale"),
+        ('"We will appeal," says her agent Tom Price Davies.', "Tom Price Davies"),
     ],
 )
 def test_the_subject_before_said_is_the_speaker(text: str, speaker: str) -> None:
@@ -732,6 +738,8 @@ def test_the_object_of_a_preposition_is_not_the_speaker(text: str) -> None:
         "Governors in the five states would back the plan.",
         "The orchestra played the first notes of the symphony.",
         "Two attacks during the festival claimed about 30 lives.",
+        # "maintained" joined by "and" is an act, not a statement.
+        "Chairman Rob Dean took over the club and maintained its full-time status.",
         "The sprinter, who claimed bronze in Rio, has retired.",
     ],
 )
