@@ -89,6 +89,9 @@ _GENERIC = re.compile(
     r"lawyers?|sources?|report|study|survey|witnesses?|residents?|minister|president|"
     r"prime minister|pm|chancellor|secretary|mayor|governor|leader|chief|director|"
     r"chairman|chairwoman|ceo|founder|spokespeople|team|club|party|board|union|family|"
+    r"activists|conservationists|economists|medics|paramedics|firefighters|protesters|"
+    r"locals|neighbours|neighbors|relatives|critics|opponents|supporters|investigators|"
+    r"officers|doctors|"
     rf"{_DOCUMENTS})$"
 )
 _DETERMINERS = frozenset("his her their its our my your this that these those".split())
@@ -499,7 +502,9 @@ _INVERTED = re.compile(rf"[,.!?]?[”\"’']\s*,?\s*(?:{_INVERTED_SAY})\s+(?=[A-
 #: Groups that news reports quote without a determiner ("police said", "say officials").
 _GROUPS = (
     "police|officials|sources|investigators|prosecutors|authorities|witnesses|analysts|"
-    "officers|experts|residents|organisers|organizers|doctors"
+    "officers|experts|residents|organisers|organizers|doctors|campaigners|activists|"
+    "scientists|researchers|conservationists|economists|medics|paramedics|firefighters|"
+    "protesters|locals|neighbours|neighbors|relatives|critics|opponents|supporters"
 )
 _TRAILING_INVERTED = re.compile(
     r",\s*(?:said|says|say|added|adds|reported|reports|report|wrote|writes|noted|notes)\s+"
@@ -550,7 +555,8 @@ _GROUP_VERB = re.compile(
 _CLAUSE_VERB = re.compile(r"\b(?:has|have|had|is|are|was|were|will|would|could|did|does)\b")
 _GROUP_BEFORE = re.compile(
     rf"(?:^|,\s+)(?:(?:and|but|or|so|yet|while|as)\s+)?"
-    rf"((?:(?!(?:and|but|or|so|yet|while|as)\b)[\w’'\-]+\s+){{0,2}}(?:{_GROUPS}))$"
+    rf"((?:(?!(?:and|but|or|so|yet|while|as|which|who|that|when|where)\b)[\w’'\-]+\s+){{0,2}}"
+    rf"(?:{_GROUPS}))$"
 )
 #: Nouns for people who speak as a group or in a role ("critics of the plan", "lawyers at
 #: Mishcon de Reya"): before a preposition, they are the subject.

@@ -710,6 +710,10 @@ def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> No
         ("Judge Ann Clarke remanded him in custody and said the case was grave.", "Ann Clarke"),
         ('"He is a fine young man," said national selector Rod Hale.', "Rod Hale"),
         ('"We will appeal," says her agent Tom Price Davies.', "Tom Price Davies"),
+        # Groups quoted without a determiner.
+        ("Two more coves have also been affected, conservationists said.", "conservationists"),
+        ("Critics accuse the donors of ignoring abuses.", "Critics"),
+        ("Pay rose at the same rate, which the researchers said was odd.", "the researchers"),
     ],
 )
 def test_the_subject_before_said_is_the_speaker(text: str, speaker: str) -> None:
