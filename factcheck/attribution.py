@@ -654,8 +654,6 @@ _NOUN_SAY = frozenset(
     "a an the final last first their his her its our your my no any some more real big "
     "little equal full greater bigger".split()
 )
-#: The subject a sentence opens with: a run of capitalised words or a pronoun, followed
-#: by a lower-case verb.
 #: "… and said": a second verb of the sentence's subject (the match ends at the verb).
 _AND_VERB = re.compile(r"\s(?:and|but)\s+(?:also\s+|then\s+|later\s+)?$")
 #: The verbs of saying that "… and" joins to a subject's other act: only those that are
@@ -681,6 +679,8 @@ _DESCRIBED_AFTER = re.compile(
     r"(?:(?:her|his|their|its|the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,5}?"
     r"(?P<name>[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){1,3})"
 )
+#: The subject a sentence opens with: a run of capitalised words or a pronoun, followed
+#: by a lower-case verb.
 _SENTENCE_SUBJECT = re.compile(
     r"^\s*(?P<np>(?:He|She|It|They|We|I)|[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})"
     r"\s+(?:\w+ly\s+)?[a-z]+"
