@@ -497,7 +497,8 @@ _DOCUMENT_BY = re.compile(
     r"given|prepared|posted|shared|sent|filed)\s+by\s+"
 )
 _ACCORDING = re.compile(r"\baccording to\s+", re.IGNORECASE)
-_INVERTED = re.compile(rf"[,.!?]?[”\"’']\s*,?\s*(?:{_INVERTED_SAY})\s+(?=[A-Za-z])")
+#: ``(?=[A-Za-z0-9])``: "“…,” said 24-year-old forward Evans" names a speaker too.
+_INVERTED = re.compile(rf"[,.!?]?[”\"’']\s*,?\s*(?:{_INVERTED_SAY})\s+(?=[A-Za-z0-9])")
 #: ", say police." / ", said the spokesman." at the end of a sentence without quotation.
 #: Groups that news reports quote without a determiner ("police said", "say officials").
 _GROUPS = (
@@ -673,11 +674,14 @@ _NOT_NAMES = frozenset(
     "The A An This That These Those But And So Yet Or If When While As After Before It's "
     "In On At For From With By Its Their His Her Our My Your".split()
 )
-#: After a quotation's "said": a description in lower case, then the name ("said cricket
-#: director and head coach Ashley Giles", "says her agent Luke Lloyd Davies").
+#: After a quotation's "said": a description that opens in lower case or with a number
+#: and ends in a lower-case noun, then the name, which ends the clause ("said cricket
+#: director and head coach Ashley Giles", "says her agent Luke Lloyd Davies", "said former
+#: England batsman Geoffrey Boycott", "said 24-year-old Bayern Munich forward Evans.").
 _DESCRIBED_AFTER = re.compile(
-    r"(?:(?:her|his|their|its|the|a|an)\s+)?(?:[a-z][\w\-]*\s+){1,5}?"
-    r"(?P<name>[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){1,3})"
+    r"(?![A-Z])(?:[\w’'\-]+\s+){1,6}?(?<=[a-z]\s)"
+    r"(?P<name>[A-Z][\w’'.\-]*(?:\s+[A-Z][\w’'.\-]*){0,3})"
+    r"(?=\s*(?:[.,;:!?]|$)|\s+(?:on|in|at|after|before|when|who|as)\b)"
 )
 #: The subject a sentence opens with: a run of capitalised words or a pronoun, followed
 #: by a lower-case verb.
@@ -687,8 +691,9 @@ _SENTENCE_SUBJECT = re.compile(
 )
 #: "will express", "is due to announce", "could say": not said (yet), whoever may say it.
 _NOT_YET = re.compile(
-    r"\b(?:will|would|could|may|might|shall|should|must|can|to)\s+(?:\w+ly\s+|also\s+|not\s+)?$",
-    re.I,
+    # Case matters: "Mrs May said" and "Theresa May also said" name who spoke.
+    r"\b(?:[Ww]ill|[Ww]ould|[Cc]ould|may|[Mm]ight|[Ss]hall|[Ss]hould|[Mm]ust|[Cc]an|[Tt]o)\s+"
+    r"(?:\w+ly\s+|also\s+|not\s+)?$"
 )
 #: Participles that, right before "for"/"of"/"by"/"as", describe what was done to the
 #: phrase before them ("the multinationals criticised for …", "a man accused of …").

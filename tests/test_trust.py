@@ -710,6 +710,10 @@ def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> No
         ("Judge Ann Clarke remanded him in custody and said the case was grave.", "Ann Clarke"),
         ('"He is a fine young man," said national selector Rod Hale.', "Rod Hale"),
         ('"We will appeal," says her agent Tom Price Davies.', "Tom Price Davies"),
+        ('"We were beaten," said former England batsman Tom Reed.', "Tom Reed"),
+        ('"It was our aim," said 24-year-old Bayern forward Amy Evans.', "Amy Evans"),
+        # The name May is no modal verb.
+        ("Mrs May also said the plan would work.", "May"),
         # Groups quoted without a determiner.
         ("Two more coves have also been affected, conservationists said.", "conservationists"),
         ("Critics accuse the donors of ignoring abuses.", "Critics"),
@@ -742,6 +746,8 @@ def test_the_object_of_a_preposition_is_not_the_speaker(text: str) -> None:
         "Governors in the five states would back the plan.",
         "The orchestra played the first notes of the symphony.",
         "Two attacks during the festival claimed about 30 lives.",
+        # Not said yet: the modal verb "may".
+        "The minister may also say more about the plan next week.",
         # "maintained" joined by "and" is an act, not a statement.
         "Chairman Rob Dean took over the club and maintained its full-time status.",
         "The sprinter, who claimed bronze in Rio, has retired.",
