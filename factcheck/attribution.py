@@ -91,9 +91,10 @@ _GENERIC = re.compile(
     r"chairman|chairwoman|ceo|founder|spokespeople|team|club|party|board|union|family|"
     r"activists|conservationists|economists|medics|paramedics|firefighters|protesters|"
     r"locals|neighbours|neighbors|relatives|critics|opponents|supporters|investigators|"
-    r"officers|doctors|"
+    r"officers|doctors|unions|media|"
     rf"{_DOCUMENTS})$"
 )
+_COUNTED_GROUP = re.compile(r"(?:One|Two|Three|Some|Several|Many|Another)\s+[a-z][^A-Z]*$")
 _DETERMINERS = frozenset("his her their its our my your this that these those".split())
 _QUOTE_OPEN = "“«"
 #: Sentences a quotation may run on without a quotation mark before the rules stop
@@ -386,6 +387,12 @@ def _noun_phrase_before(text: str, end: int) -> str:
     if kin is not None:
         # "Mr Luciw's family said", "Her lawyer told": the person of someone named.
         return kin.group(1)
+    counted = _COUNTED_BEFORE.search(head) or _POSSESSIVE_BODY.search(head)
+    if counted is not None and not re.search(
+        r"\b(?:for|of|to|from|at|in|on|with|by)\s+$", head[: counted.start(1)]
+    ):
+        # After "A spokesman for" the body is whom the person speaks for (below).
+        return counted.group(1)
     group = _GROUP_BEFORE.search(head)
     if group is not None and not re.match(r"(?:the|a|an)\s", group.group(1), re.IGNORECASE):
         # "…, health officials have said": nothing capitalised to anchor on, and no "the".
@@ -458,7 +465,9 @@ def _noun_phrase_before(text: str, end: int) -> str:
         if _person_like(_after_titles(person)) or _PEOPLE_OF.search(person + " "):
             return person
         return ""
-    if re.match(r"^[A-Z][a-z]+ing\b", phrase) or re.search(
+    # A participle is followed by its own words in lower case ("Speaking on Radio 4");
+    # "Downing Street" and "Reading Council" are names.
+    if re.match(r"^[A-Z][a-z]+ing(?:\s+[a-z]|$)", phrase) or re.search(
         r"\b(?:what|how|why|whether)\s*$", before
     ):
         # "Speaking on Radio 4, he said": a participle's clause; "what the move said
@@ -505,7 +514,8 @@ _GROUPS = (
     "police|officials|sources|investigators|prosecutors|authorities|witnesses|analysts|"
     "officers|experts|residents|organisers|organizers|doctors|campaigners|activists|"
     "scientists|researchers|conservationists|economists|medics|paramedics|firefighters|"
-    "protesters|locals|neighbours|neighbors|relatives|critics|opponents|supporters"
+    "protesters|locals|neighbours|neighbors|relatives|critics|opponents|supporters|unions|"
+    "media"
 )
 _TRAILING_INVERTED = re.compile(
     r",\s*(?:said|says|say|added|adds|reported|reports|report|wrote|writes|noted|notes)\s+"
@@ -555,9 +565,24 @@ _GROUP_VERB = re.compile(
 #: Auxiliary verbs: a phrase holding one is a clause ("The plant will close"), no subject.
 _CLAUSE_VERB = re.compile(r"\b(?:has|have|had|is|are|was|were|will|would|could|did|does)\b")
 _GROUP_BEFORE = re.compile(
-    rf"(?:^|,\s+)(?:(?:and|but|or|so|yet|while|as)\s+)?"
-    rf"((?:(?!(?:and|but|or|so|yet|while|as|which|who|that|when|where)\b)[\w’'\-]+\s+){{0,2}}"
-    rf"(?:{_GROUPS}))$"
+    r"(?:^|,\s+)(?:(?i:and|but|or|so|yet|while|as)\s+)?"
+    # Not after a preposition: "The Syrian government, via state media, denied".
+    r"((?:(?!(?i:and|but|or|so|yet|while|as|which|who|that|when|where|via|through|by|from|"
+    rf"with|in|on|at|of)\b)[\w’'\-]+\s+){{0,2}}(?:{_GROUPS}))$"
+)
+#: "One analyst said", "Some residents say": a counted description, no name in it.
+_COUNTED_BEFORE = re.compile(
+    r"(?:^|[,;:]\s+)((?:One|Some|Two|Three|Several|Many|Another)\s+"
+    # Not "One of them": that one is of a group the text named before.
+    r"(?:(?!of\b)[a-z][\w\-]*\s+){0,2}(?!of\b|them\b)[a-z][\w\-]*)$"
+)
+#: "Russia's sports ministry has said": a body of a country or organisation, by a
+#: possessive; its name is the owner's, so it is a speaker though not in the name list.
+_POSSESSIVE_BODY = re.compile(
+    r"(?<![\w’'])(?!(?:That|It|There|Here|What|Who|Where|He|She|Let|This)['’]s\b)"
+    r"((?:[A-Z][\w.\-]*\s+){0,2}[A-Z][\w.\-]*['’]s\s+(?:[a-z][\w\-]*\s+){0,2}"
+    r"(?:ministry|government|department|office|embassy|army|military|police|council|"
+    r"commission|agency|regulator|parliament|cabinet|media|foreign ministry))$"
 )
 #: Nouns for people who speak as a group or in a role ("critics of the plan", "lawyers at
 #: Mishcon de Reya"): before a preposition, they are the subject.
@@ -1065,7 +1090,7 @@ def _subject_of_quotation(
     if not match:
         return None
     phrase = match.group("np")
-    if re.match(r"^[A-Z][a-z]+ing\b", phrase):
+    if re.match(r"^[A-Z][a-z]+ing(?:\s+[a-z]|$)", phrase):
         return None  # "Speaking on Radio 4, he said: …": a participle, not a subject
     found = _resolve(
         phrase, "subject of a quotation", sentence_id, names, last_person, None, last_body
@@ -1193,6 +1218,12 @@ def _resolve(
             ):
                 return Attribution(f"{determiner} {full}", (sentence_id,), cue)
         return _described(phrase, generic, cue, sentence_id, names, last_person, last_body)
+    if _POSSESSIVE_BODY.fullmatch(phrase):
+        return Attribution(phrase, (sentence_id,), cue)
+    if _COUNTED_GROUP.match(phrase) and _GENERIC.match(lowered):
+        # "One analyst said", "Some residents say": the capital is the sentence's, and the
+        # words are a description like "an analyst", not a name.
+        return Attribution(phrase, (sentence_id,), cue)
     words = re.findall(r"[\w’'\-]+", phrase)
     proper = [w for w in words if w[:1].isupper() and name_key(w) not in TITLES]
     if proper:

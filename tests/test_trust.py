@@ -714,6 +714,14 @@ def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> No
         ('"It was our aim," said 24-year-old Bayern forward Amy Evans.', "Amy Evans"),
         # The name May is no modal verb.
         ("Mrs May also said the plan would work.", "May"),
+        # "Downing" is no participle; a counted description; a body by a possessive;
+        # groups after a sentence's "But".
+        ("Downing Street said the visit was planned.", "Downing Street"),
+        ("One analyst said the phone was the right move.", "One analyst"),
+        ("Russia's sports ministry has said it will work with Wada.", "Russia's sports ministry"),
+        ("But unions warned against using it as a quick fix.", "unions"),
+        ("Syrian state media said the rebels had left the city.", "Syrian state media"),
+        ("The government, via state media, denied the reports.", "The government"),
         # Groups quoted without a determiner.
         ("Two more coves have also been affected, conservationists said.", "conservationists"),
         ("Critics accuse the donors of ignoring abuses.", "Critics"),
@@ -746,6 +754,8 @@ def test_the_object_of_a_preposition_is_not_the_speaker(text: str) -> None:
         "Governors in the five states would back the plan.",
         "The orchestra played the first notes of the symphony.",
         "Two attacks during the festival claimed about 30 lives.",
+        # "That's" is no owner of a body.
+        "That's what the council asked for, he said nothing more.",
         # Not said yet: the modal verb "may".
         "The minister may also say more about the plan next week.",
         # "maintained" joined by "and" is an act, not a statement.
