@@ -1281,4 +1281,14 @@ def _described(
     if len(generic.split()) <= 5:
         # The article's own words for an unnamed speaker ("A coroner", "The officer").
         return Attribution(phrase, (sentence_id,), cue)
+    rest = phrase.split()[1:]
+    if rest[0][:1].isupper() and all(
+        w[:1].isupper() or w in ("of", "for", "and", "the", "on", "in") for w in rest
+    ):
+        # "The International Committee of the Red Cross", "the Department for Communities
+        # and Local Government": a body's name, however long; a person's after a title.
+        person = _after_titles(phrase)
+        if person != phrase and _person_like(person):
+            return Attribution(names.canonical(person) or person, (sentence_id,), cue)
+        return Attribution(phrase, (sentence_id,), cue)
     return None

@@ -722,6 +722,17 @@ def test_a_name_inside_a_relative_clause_is_not_the_speaker(sentence: str) -> No
         ("But unions warned against using it as a quick fix.", "unions"),
         ("Syrian state media said the rebels had left the city.", "Syrian state media"),
         ("The government, via state media, denied the reports.", "The government"),
+        # A body's name of more than five words after "the".
+        (
+            "The International Committee of the Red Cross (ICRC) says the evacuation will "
+            "take days.",
+            "The International Committee of the Red Cross",
+        ),
+        (
+            "Responding to reports, the Department for Communities and Local Government said "
+            "it was untrue.",
+            "the Department for Communities and Local Government",
+        ),
         # Groups quoted without a determiner.
         ("Two more coves have also been affected, conservationists said.", "conservationists"),
         ("Critics accuse the donors of ignoring abuses.", "Critics"),
