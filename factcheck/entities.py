@@ -546,15 +546,20 @@ class _Scanner:
     def names(self) -> None:
         for m in _NAME.finditer(self.text):
             run: list[tuple[int, int]] = []
+            previous = ""
             for token in _NON_SPACE.finditer(m.group()):
                 absolute = m.start() + token.start()
                 word = token.group()
                 stem = name_key(word).split("'", 1)[0]
+                # "Theresa May", "Mrs May": after a first name or a personal title "May" is a
+                # surname, not the month ("may" alone is never read as a date, see dates()).
+                surname_may = stem == "may" and (bool(run) or previous in _PERSONAL_TITLES)
+                previous = stem
                 skip = (
                     not self.free(absolute, absolute + len(word))
                     or stem in TITLES
                     or (stem in NOT_NAMES and not _is_acronym(word))
-                    or stem in MONTHS
+                    or (stem in MONTHS and not surname_may)
                     or stem in WEEKDAYS
                     or (self._starts_sentence(absolute) and _common_opener(word))
                 )
@@ -582,6 +587,8 @@ class _Scanner:
 
 #: Compiled once: each is tried on every capitalised word of every sentence.
 _NON_SPACE = re.compile(r"\S+")
+#: Titles written before a surname alone ("Mrs May").
+_PERSONAL_TITLES = frozenset("mr mrs ms miss dr sir dame lord lady prof professor".split())
 _ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
 _HYPHENATED = re.compile(r"-[a-z]")
 
@@ -609,7 +616,7 @@ COMMON_OPENERS = NOT_NAMES | frozenset(
         "analysts investigators witnesses fans voters members leaders troops soldiers "
         "families parents children teachers several two three four five six seven eight "
         "nine ten dozens hundreds thousands millions shares stocks prices sales profits "
-        "markets investors companies firms rather prior"
+        "markets investors companies firms rather prior earlier later"
     ).split()
 )
 

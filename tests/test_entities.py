@@ -166,3 +166,22 @@ def _extract_every_pattern(text: str) -> list[Mention]:
     ):
         stage()
     return sorted(scanner.found, key=lambda m: m.start)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # After a first name or a personal title "May" is a surname, not the month.
+        ("Theresa May said the plan would work.", ["Theresa May"]),
+        ("Mrs May said it would work.", ["May"]),
+        ("Brian May played on 5 May.", ["Brian May"]),
+        ("Sales rose in May.", []),
+        # A sentence's opening "Earlier" is no name.
+        ("Earlier Tuesday, the lawmakers met Zelenskyy.", ["Zelenskyy"]),
+    ],
+)
+def test_may_is_a_surname_after_a_name_and_earlier_is_no_name(
+    text: str, names: list[str]
+) -> None:
+    found = [m.text for m in extract(text) if m.kind is MentionKind.name]
+    assert found == names
