@@ -92,25 +92,6 @@ _STOPWORDS = frozenset(
         "while there here then so such up out very just only other some any all each both"
     ).split()
 )
-_HARD = {
-    FlagKind.name_not_in_source,
-    FlagKind.number_not_in_source,
-    FlagKind.amount_not_in_source,
-    FlagKind.percent_not_in_source,
-    FlagKind.date_not_in_source,
-}
-#: Findings that the candidate sentences do not back the sentence: a value stated elsewhere
-#: in the source but not where the sentence's words come from (on SummEdits dev these
-#: mark a swapped name, amount or date far more often than a faithful paraphrase).
-_SOFT = {
-    FlagKind.negation_mismatch,
-    FlagKind.low_overlap,
-    FlagKind.name_not_in_cited,
-    FlagKind.number_not_in_cited,
-    FlagKind.amount_not_in_cited,
-    FlagKind.percent_not_in_cited,
-    FlagKind.date_not_in_cited,
-}
 
 
 def _stems(text: str) -> list[str]:
@@ -331,6 +312,25 @@ FEATURES = (
 #: context for every later sentence, though it is rarely repeated in each.
 LEAD_SENTENCES = 2
 _CAP = 3.0
+#: The exact findings ("flagged"): what the source states nowhere (a name or value) or
+#: contradicts (a negation flip, an opposite word, two names the other way round, a value
+#: where the evidence gives another of the same kind). A name or value the source states
+#: in other sentences than the aligned ones is not among them: it is stated, and only the
+#: alignment missed it (on the four datasets measured it marked faithful summaries about as
+#: often as wrong ones).
+FINDINGS = ("name_absent", "value_absent", "value_changed", "negation", "opposite", "role_swap")
+_VALUE_KINDS = frozenset(k for k, v in _VALUE_FLAGS.items() if v.startswith("value_"))
+
+
+def _changed_value(flag: Flag) -> bool:
+    """A number, amount, percentage or date where the evidence gives others of its kind.
+    Names are left out: nearly every evidence sentence names someone, so "another name of
+    the same kind" says nothing about a swap."""
+    return flag.kind in _VALUE_KINDS and flag.expected not in (
+        None,
+        "source",
+        "candidate sentences",
+    )
 
 
 def _tokens(text: str) -> list[str]:
@@ -419,11 +419,7 @@ def sentence_signals(
         if name is not None:
             features[name] += 1
             reasons.append(flag.message)
-        if (
-            flag.kind in _HARD | _SOFT
-            and flag.kind not in (FlagKind.negation_mismatch, FlagKind.low_overlap)
-            and flag.expected not in (None, "source", "candidate sentences")
-        ):
+        if _changed_value(flag):
             features["value_changed"] += 1
     evidence = [doc.source.sentences[i].text for i in candidates]
     words = set(_tokens(text))
@@ -438,9 +434,7 @@ def sentence_signals(
     # Any exact finding at all (a value, name or negation the evidence lacks, an opposite
     # word, names the other way round): each is rare alone, together they are the
     # strongest signal, and one that points the same way on every dataset measured.
-    features["flagged"] = float(
-        any(f.kind in _HARD | _SOFT for f in flags) or features["opposite"] or features["role_swap"]
-    )
+    features["flagged"] = float(any(features[f] for f in FINDINGS))
     stems = set(_stems(text))
     if stems:
         novel = sorted(stems - doc.stems)
@@ -633,12 +627,9 @@ def _decide(check: SentenceCheck, probability: float, threshold: float) -> Sente
     unsupported."""
     if probability >= threshold:
         label = SupportLabel.supported
-    elif any(
-        f.kind in _HARD | _SOFT
-        and f.expected not in (None, "source", "candidate sentences")
-        and f.kind not in (FlagKind.negation_mismatch, FlagKind.low_overlap)
-        for f in check.flags
-    ) or any(r.startswith("opposite") for r in check.reasons):
+    elif any(_changed_value(f) for f in check.flags) or any(
+        r.startswith(("opposite", "role swap")) for r in check.reasons
+    ):
         label = SupportLabel.contradicted
     else:
         label = SupportLabel.unsupported

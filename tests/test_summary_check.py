@@ -90,7 +90,9 @@ def test_swapped_number_is_contradicted() -> None:
 def test_swapped_name_is_caught() -> None:
     check = rules(ARTICLE, "Mayor John Smith said the plan would cut waiting lists.")
     (sentence,) = check.sentences
-    assert not check.consistent and sentence.label is not SupportLabel.supported
+    # Unsupported, not contradicted: the evidence names someone else, but nearly every
+    # sentence names someone, so that is no sign of a swap.
+    assert not check.consistent and sentence.label is SupportLabel.unsupported
     assert {f.kind for f in sentence.flags} == {FlagKind.name_not_in_source}
     assert any("John Smith" in r for r in sentence.reasons)
 
@@ -210,6 +212,12 @@ def test_value_from_elsewhere_in_the_source_is_flagged() -> None:
     check = rules(ARTICLE, "The budget was approved by 7 votes.", top_k=1)
     (sentence,) = check.sentences
     assert {f.kind for f in sentence.flags} == {FlagKind.number_not_in_cited}
+    # Flagged for the reader, but no finding: the source states it, the alignment missed it.
+    assert check.consistent and sentence.label is SupportLabel.supported
+    (signals,) = summary_signals(
+        make_source(ARTICLE), "The budget was approved by 7 votes.", top_k=1
+    )
+    assert signals["value_elsewhere"] == 1 and signals["flagged"] == 0
 
 
 def test_negation_is_compared_on_what_it_negates() -> None:
