@@ -74,7 +74,7 @@ def score_item(source: Source, item: Item) -> Scored:
     return Scored(
         dataset=item.dataset,
         consistent=item.consistent,
-        flagged=any(s.flags for s in check.sentences),
+        flagged=not check.consistent,
         signals={"mean_gain": min(means, default=0.0), "min_gain": min(mins, default=0.0)},
         seconds=time.perf_counter() - started,
     )
