@@ -16,8 +16,9 @@
    several domains by ``benchmarks/fit_summary_check.py`` and shipped as
    ``factcheck/data/summary_check.json``, gives each sentence the probability that it is
    consistent (``SentenceCheck.score``); at the threshold chosen on the same data it is
-   supported, below it contradicted (another value or an opposite word in the evidence) or
-   unsupported. The summary's ``score`` is its weakest sentence's probability.
+   supported, below it contradicted (another number, amount or date, an opposite word, or
+   two names the other way round in the evidence) or unsupported. The summary's ``score``
+   is its weakest sentence's probability.
 4. The model (``use_model=True``): one call per summary, showing each summary sentence with
    its candidate source sentences; the model answers one verdict per sentence with the ids
    it rests on. Its verdict is recorded as ``model_label`` and changes the decision only
@@ -623,8 +624,8 @@ async def _with_likelihood(source: Source, check: SentenceCheck) -> SentenceChec
 
 def _decide(check: SentenceCheck, probability: float, threshold: float) -> SentenceCheck:
     """Supported when the probability reaches the threshold; below it, contradicted when
-    the evidence states another value of the same kind or the opposite word, else
-    unsupported."""
+    the evidence states another number, amount or date of the same kind, the opposite word
+    or the names the other way round, else unsupported."""
     if probability >= threshold:
         label = SupportLabel.supported
     elif any(_changed_value(f) for f in check.flags) or any(
