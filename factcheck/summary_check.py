@@ -432,9 +432,8 @@ def sentence_signals(
     ):
         features[name] = float(len(found))
         reasons += [f"{name.replace('_', ' ')}: {r}" for r in found]
-    # Any exact finding at all (a value, name or negation the evidence lacks, an opposite
-    # word, names the other way round): each is rare alone, together they are the
-    # strongest signal, and one that points the same way on every dataset measured.
+    # Any of the exact findings (:data:`FINDINGS`): each is rare alone, together they are
+    # the strongest signal, and one that points the same way on every dataset measured.
     features["flagged"] = float(any(features[f] for f in FINDINGS))
     stems = set(_stems(text))
     if stems:

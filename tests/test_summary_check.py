@@ -119,6 +119,7 @@ def test_role_swap_is_caught() -> None:
     assert same.consistent
     assert not swapped.consistent
     assert any(r.startswith("role swap") for r in swapped.sentences[0].reasons)
+    assert swapped.sentences[0].label is SupportLabel.contradicted
     # A list or the passive voice is no swap.
     assert not any(
         r.startswith("role swap")
