@@ -621,15 +621,20 @@ async def _with_likelihood(source: Source, check: SentenceCheck) -> SentenceChec
     return check.model_copy(update=update)
 
 
-def _decide(check: SentenceCheck, probability: float, threshold: float) -> SentenceCheck:
+#: The findings where the evidence states something else in the sentence's place (another
+#: value of the same kind, the opposite word, the names the other way round): what makes an
+#: unsupported sentence contradicted.
+CONTRADICTIONS = ("value_changed", "opposite", "role_swap")
+
+
+def _decide(
+    check: SentenceCheck, features: dict[str, float], probability: float, threshold: float
+) -> SentenceCheck:
     """Supported when the probability reaches the threshold; below it, contradicted when
-    the evidence states another number, amount or date of the same kind, the opposite word
-    or the names the other way round, else unsupported."""
+    the sentence has one of :data:`CONTRADICTIONS`, else unsupported."""
     if probability >= threshold:
         label = SupportLabel.supported
-    elif any(_changed_value(f) for f in check.flags) or any(
-        r.startswith(("opposite", "role swap")) for r in check.reasons
-    ):
+    elif any(features[name] for name in CONTRADICTIONS):
         label = SupportLabel.contradicted
     else:
         label = SupportLabel.unsupported
@@ -815,7 +820,9 @@ async def acheck_summary(
     checks = []
     for number, (start, end) in enumerate(sentence_spans(text)):
         check, features = _deterministic(doc, text[start:end], start, end, number, top_k)
-        checks.append(_decide(check, weights.probability(features), weights.threshold))
+        checks.append(
+            _decide(check, features, weights.probability(features), weights.threshold)
+        )
     if likelihood:
         checks = [await _with_likelihood(doc.source, c) for c in checks]
     usage = Usage()
