@@ -10,7 +10,8 @@ Three findings decide whether a label may stand (see :func:`factcheck.verificati
 - **mismatches** — concrete differences the verdict can name: a number, amount, percentage
   or date of the claim where the evidence states another of the same kind; a name of the
   claim absent from the evidence where the evidence names someone else; a negation or a
-  direction word flipped. A ``contradicted`` label needs at least one.
+  direction word flipped (the sure part of :mod:`factcheck.lexicon`). A ``contradicted``
+  label needs at least one.
 - **missing** — the claim's checkable parts (its names, numbers, amounts, percentages,
   dates) that the evidence does not state. A ``supported`` label needs none missing.
 
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 
 from factcheck.entities import Inventory, Mention, MentionKind, extract
 from factcheck.evidence import terms
+from factcheck.lexicon import SURE, SURE_NEGATORS, opposite_words, read_negations
 from factcheck.tokens import rare_word
 
 #: Share of the claim's content words the evidence must hold for lexical entailment. One
@@ -55,35 +57,6 @@ UNSTATED_OVERLAP = 0.3
 ENTAIL_ORDER = 0.5
 
 _TOKEN = re.compile(r"[\w']+")
-_NEGATION = re.compile(
-    r"not|no|never|none|nobody|nothing|neither|nor|without|cannot|\w+n't", re.IGNORECASE
-)
-#: Words between a negation and what it negates ("did not yet get", "has no longer").
-_FILLER = frozenset(
-    "a an the any be been being is are was were do does did have has had yet ever longer "
-    "to only even so very just get got able always quite fully really".split()
-)
-#: Direction words: one for the other changes what is said while keeping every name and
-#: number ("inflation rose" / "inflation fell"). Only the commonest pairs of news reports.
-_DIRECTIONS: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
-    (frozenset(a.split()), frozenset(b.split()))
-    for a, b in (
-        (
-            "rise rises rose risen rising increase increased increases increasing grew grow "
-            "grows growing gain gains gained climbed climb jumped surged",
-            "fall falls fell fallen falling decrease decreased decreases decreasing drop "
-            "drops dropped decline declined declines shrank shrink plunged slumped",
-        ),
-        ("more higher greater larger", "less lower fewer smaller"),
-        ("win wins won winning", "lose loses lost losing"),
-        ("before earlier", "after later"),
-        ("accepted approved supported agreed allowed", "rejected opposed refused banned blocked"),
-        ("guilty convicted", "innocent acquitted"),
-        ("legal lawful", "illegal unlawful"),
-        ("open opened opens", "close closed closes"),
-        ("buy bought buys", "sell sold sells"),
-    )
-)
 _VALUE_KINDS = (MentionKind.number, MentionKind.amount, MentionKind.percent, MentionKind.date)
 
 
@@ -142,51 +115,29 @@ def _tokens(text: str) -> list[str]:
     ]
 
 
-def _negated(tokens: list[str]) -> tuple[set[str], set[str]]:
-    """Stems (five letters) of the words each negation negates, and of the words stated
-    plainly."""
-    negated_at: dict[int, str] = {}
-    for i, token in enumerate(tokens):
-        if not _NEGATION.fullmatch(token):
-            continue
-        for j in range(i + 1, min(len(tokens), i + 5)):
-            if tokens[j] not in _FILLER:
-                negated_at[j] = tokens[j][:5]
-                break
-    plain = {
-        t[:5] for j, t in enumerate(tokens) if j not in negated_at and not _NEGATION.fullmatch(t)
-    }
-    return set(negated_at.values()), plain
-
-
 def _negation_flips(claim: list[str], evidence: list[str]) -> list[str]:
-    mine, my_plain = _negated(claim)
-    theirs, their_plain = _negated(evidence)
+    # Only the plain negations: "failed to" and "refused to" as often introduce an act that
+    # did happen, which a published verdict cannot rest on.
+    mine = read_negations(claim, negators=SURE_NEGATORS)
+    theirs = read_negations(evidence, negators=SURE_NEGATORS)
     flips = [
         f"the claim negates {stem!r}…, which the evidence states without negation"
-        for stem in sorted(mine)
-        if stem in their_plain and stem not in theirs
+        for stem in sorted(mine.negated)
+        if stem in theirs.plain and stem not in theirs.negated
     ]
     flips += [
         f"the claim states {stem!r}… plainly; the evidence negates it"
-        for stem in sorted(theirs)
-        if stem in my_plain and stem not in mine and stem not in their_plain
+        for stem in sorted(theirs.negated)
+        if stem in mine.plain and stem not in mine.negated and stem not in theirs.plain
     ]
     return flips
 
 
 def _direction_flips(claim: list[str], evidence: list[str]) -> list[str]:
-    mine, theirs = set(claim), set(evidence)
-    flips = []
-    for a, b in _DIRECTIONS:
-        for one, other in ((a, b), (b, a)):
-            used, opposite = mine & one, theirs & other
-            if used and opposite and not theirs & one and not mine & other:
-                flips.append(
-                    f"the claim says {'/'.join(sorted(used))!r} where the evidence says "
-                    f"{'/'.join(sorted(opposite))!r}"
-                )
-    return flips
+    return [
+        f"the claim says {'/'.join(used)!r} where the evidence says {'/'.join(opposite)!r}"
+        for used, opposite in opposite_words(claim, evidence, SURE)
+    ]
 
 
 def _differs(mention: Mention, other: Mention) -> bool:

@@ -44,6 +44,7 @@ from factcheck.endpoint import loop_local_client
 from factcheck.entities import Mention, MentionKind, extract, name_key, named_otherwise
 from factcheck.errors import ConfigurationError, InputError
 from factcheck.grounding import inventory, mention_flags
+from factcheck.lexicon import MODIFIERS, Negations, opposite_words, read_negations
 from factcheck.llm import CallPolicy, structured_call
 from factcheck.models import (
     Flag,
@@ -79,11 +80,6 @@ MIN_OVERLAP = 0.2
 IDS_MAX = 3
 
 _WORD = re.compile(r"[\w']+")
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|without|cannot|failed|fails|fail|"
-    r"unable|refused|refuses)\b|n't\b",
-    re.IGNORECASE,
-)
 _STOPWORDS = frozenset(
     (
         "a an the of to in on at for by with from and or but is are was were be been being has "
@@ -128,31 +124,13 @@ class _Index:
 
 
 _TOKEN = re.compile(r"[\w']+")
-#: Words between a negation and what it negates ("did not yet get", "no longer has").
-_NEGATION_FILLER = frozenset(
-    "be been being is are was were do does did have has had yet ever longer a an the any "
-    "to only even so very just get got been able always quite fully entirely necessarily "
-    "really".split()
-)
-NEGATION_WINDOW = 4
 
 
-def _negated(text: str) -> tuple[list[tuple[str, str]], set[str]]:
-    """(negation word, stem of what it negates) pairs, and the stems stated plainly."""
-    tokens = [t.casefold() for t in _TOKEN.findall(text.replace("’", "'"))]
-    pairs: list[tuple[str, str]] = []
-    negated_at: set[int] = set()
-    for i, token in enumerate(tokens):
-        if not (_NEGATION.fullmatch(token) or token.endswith("n't")):
-            continue
-        for j in range(i + 1, min(len(tokens), i + 1 + NEGATION_WINDOW)):
-            word = tokens[j]
-            if word not in _NEGATION_FILLER and word not in _STOPWORDS:
-                pairs.append((token, word[:5]))
-                negated_at.add(j)
-                break
-    plain = {t[:5] for j, t in enumerate(tokens) if j not in negated_at}
-    return pairs, plain
+def _negated(text: str) -> Negations:
+    # Every negating word, failing and refusing included: here a negation is one signal
+    # among others, not a verdict. Stopwords are skipped to reach what is negated ("did not
+    # say he would resign" negates "resign").
+    return read_negations(_tokens(text), skip=_STOPWORDS)
 
 
 def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> list[Flag]:
@@ -160,11 +138,9 @@ def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> lis
     the source says "pleaded guilty"), and the reverse: a word stated plainly that the
     evidence only negates ("did get the balance right" where the source says "did not").
     ``source``: the whole source, where the text's negation may also be found."""
-    mine, my_plain = _negated(text)
-    theirs, their_plain = _negated(cited)
+    mine, theirs = _negated(text), _negated(cited)
     # What the text negates may be negated anywhere in the source: candidates are a guess.
-    their_negated = {stem for _, stem in theirs} | {stem for _, stem in _negated(source)[0]}
-    my_negated = {stem for _, stem in mine}
+    their_negated = theirs.negated | _negated(source).negated
     flags = [
         Flag(
             kind=FlagKind.negation_mismatch,
@@ -173,8 +149,8 @@ def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> lis
             expected="the same negation in the evidence",
             item=item,
         )
-        for word, stem in mine
-        if stem in their_plain and stem not in their_negated
+        for word, stem in mine.pairs
+        if stem in theirs.plain and stem not in their_negated
     ]
     flags += [
         Flag(
@@ -184,8 +160,8 @@ def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> lis
             expected=f"{word} {stem}…",
             item=item,
         )
-        for word, stem in theirs
-        if stem in my_plain and stem not in my_negated and stem not in their_plain
+        for word, stem in theirs.pairs
+        if stem in mine.plain and stem not in mine.negated and stem not in theirs.plain
     ]
     return flags[:1]
 
@@ -195,79 +171,6 @@ def _span(source: Source, index: int) -> Span:
     return Span(sentence_id=s.id, start=s.start, end=s.end, text=s.text)
 
 
-def _forms(*groups: str) -> tuple[frozenset[str], ...]:
-    return tuple(frozenset(g.split()) for g in groups)
-
-
-#: Words of opposite meaning, each side with the forms news text uses ("rose" and "fell" are
-#: no prefixes of "rise" and "fall"). Swapping one for the other is the commonest edit that
-#: keeps every name and number of a sentence; no lexicon of this kind ships on PyPI without
-#: a corpus download (WordNet), and a short list of news verbs and adjectives covers it.
-OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
-    _forms(a, b)  # type: ignore[misc]
-    for a, b in (
-        (
-            "rise rises rose risen rising increase increased increases increasing grow grew "
-            "grown grows growing gain gains gained surge surged jump jumped climb climbed",
-            "fall falls fell fallen falling decrease decreased decreases decreasing drop drops "
-            "dropped decline declined declines shrink shrank slump slumped plunge plunged",
-        ),
-        ("more higher greater larger bigger", "less lower fewer smaller"),
-        ("most highest largest biggest greatest maximum", "least lowest smallest fewest minimum"),
-        ("win wins won winning victory", "lose loses lost losing defeat defeated"),
-        ("before earlier early prior", "after later late"),
-        ("first", "last"),
-        (
-            "accept accepted accepts approve approved approves support supported supports "
-            "agree agreed agrees allow allowed allows",
-            "reject rejected rejects oppose opposed opposes refuse refused refuses disagree "
-            "disagreed ban banned bans block blocked",
-        ),
-        ("open opened opens", "close closed closes shut"),
-        ("start started starts begin began begun begins", "end ended ends finish finished"),
-        ("buy bought buys buying purchase purchased", "sell sold sells selling"),
-        ("guilty convicted", "innocent acquitted"),
-        ("legal lawful", "illegal unlawful"),
-        ("positive", "negative"),
-        ("success successful succeeded", "failure failed unsuccessful"),
-        ("strong stronger strongest", "weak weaker weakest"),
-        ("man men male boy boys", "woman women female girl girls"),
-        ("north northern", "south southern"),
-        ("east eastern", "west western"),
-        ("public", "private"),
-        ("import imports imported", "export exports exported"),
-        ("hire hired", "fire fired"),
-        ("always", "never"),
-        ("husband", "wife"),
-        ("father", "mother"),
-        ("son sons", "daughter daughters"),
-        ("brother brothers", "sister sisters"),
-        ("true", "false"),
-        ("old older oldest", "young younger youngest"),
-        ("rich wealthy", "poor"),
-        ("best better", "worst worse"),
-        ("same similar", "different"),
-        ("majority", "minority"),
-        ("include included includes", "exclude excluded excludes"),
-        ("ally allies", "enemy enemies"),
-        ("easy easier", "difficult harder"),
-        ("cheap cheaper", "expensive"),
-        ("high", "low"),
-        ("long longer", "short shorter"),
-        ("large big", "small little"),
-        ("morning", "evening night"),
-        ("summer", "winter"),
-        ("domestic", "foreign international"),
-    )
-)
-#: Words of one kind where one member put for another changes what is said: quantifiers,
-#: frequency and certainty ("most" for "some", "will" for "may").
-MODIFIERS: tuple[frozenset[str], ...] = _forms(
-    "all every each most many several some few both",
-    "always often usually sometimes rarely",
-    "will would may might could can must should",
-    "likely unlikely possibly probably certainly definitely",
-)
 #: Word sequences before which a reversed order of two names is passive voice, not a swap.
 _PASSIVE = re.compile(r"\bby\b|\bfrom\b|\bagainst\b|\bwith\b|\band\b|,", re.IGNORECASE)
 _VALUE_FLAGS = {
@@ -359,16 +262,10 @@ class _Document:
 
 
 def _opposites(words: set[str], evidence: set[str]) -> list[str]:
-    found = []
-    for a, b in OPPOSITES:
-        for mine, theirs in ((a, b), (b, a)):
-            used = words & mine
-            if used and not evidence & mine and evidence & theirs:
-                found.append(
-                    f"{'/'.join(sorted(used))!r} where the evidence says "
-                    f"{'/'.join(sorted(evidence & theirs))!r}"
-                )
-    return found
+    return [
+        f"{'/'.join(used)!r} where the evidence says {'/'.join(opposite)!r}"
+        for used, opposite in opposite_words(words, evidence)
+    ]
 
 
 def _modifiers(words: set[str], evidence: set[str]) -> list[str]:

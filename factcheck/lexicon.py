@@ -1,0 +1,181 @@
+"""The words whose swap or negation changes what a sentence says, and how a negation is read.
+
+One table for every stage that compares a text with its evidence: the summary checker's
+signals (:mod:`factcheck.summary_check`) and the cross-checks behind published verdicts
+(:mod:`factcheck.crosscheck`). They differ in how sure a finding must be, not in what the
+words mean: a verdict rests only on the :data:`SURE` pairs and the :data:`SURE_NEGATORS`,
+which were measured to keep published verdicts right (``benchmarks/verification.py``); the
+summary checker weighs every pair as one signal among others.
+
+Written here rather than taken from a library: no lexicon of opposites ships on PyPI
+without a corpus download (WordNet), and a short list of the words news reports swap
+covers the commonest edits that keep every name and number of a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+#: Pairs of words of opposite meaning, each side with the forms news text uses ("rose" and
+#: "fell" are no prefixes of "rise" and "fall"), and whether a verdict may rest on the pair
+#: (see :data:`SURE`).
+_PAIRS: tuple[tuple[str, str, bool], ...] = (
+    (
+        "rise rises rose risen rising increase increased increases increasing grow grew "
+        "grown grows growing gain gains gained surge surged jump jumped climb climbed",
+        "fall falls fell fallen falling decrease decreased decreases decreasing drop "
+        "drops dropped decline declined declines shrink shrank slump slumped plunge "
+        "plunged",
+        True,
+    ),
+    ("more higher greater larger bigger", "less lower fewer smaller", True),
+    (
+        "most highest largest biggest greatest maximum",
+        "least lowest smallest fewest minimum",
+        False,
+    ),
+    ("win wins won winning victory", "lose loses lost losing defeat defeated", True),
+    ("before earlier early prior", "after later late", True),
+    ("first", "last", False),
+    (
+        "accept accepted accepts approve approved approves support supported supports "
+        "agree agreed agrees allow allowed allows",
+        "reject rejected rejects oppose opposed opposes refuse refused refuses disagree "
+        "disagreed ban banned bans block blocked",
+        True,
+    ),
+    ("open opened opens", "close closed closes shut", True),
+    ("start started starts begin began begun begins", "end ended ends finish finished", False),
+    ("buy bought buys buying purchase purchased", "sell sold sells selling", True),
+    ("guilty convicted", "innocent acquitted", True),
+    ("legal lawful", "illegal unlawful", True),
+    ("positive", "negative", False),
+    ("success successful succeeded", "failure failed unsuccessful", False),
+    ("strong stronger strongest", "weak weaker weakest", False),
+    ("man men male boy boys", "woman women female girl girls", False),
+    ("north northern", "south southern", False),
+    ("east eastern", "west western", False),
+    ("public", "private", False),
+    ("import imports imported", "export exports exported", False),
+    ("hire hired", "fire fired", False),
+    ("always", "never", False),
+    ("husband", "wife", False),
+    ("father", "mother", False),
+    ("son sons", "daughter daughters", False),
+    ("brother brothers", "sister sisters", False),
+    ("true", "false", False),
+    ("old older oldest", "young younger youngest", False),
+    ("rich wealthy", "poor", False),
+    ("best better", "worst worse", False),
+    ("same similar", "different", False),
+    ("majority", "minority", False),
+    ("include included includes", "exclude excluded excludes", False),
+    ("ally allies", "enemy enemies", False),
+    ("easy easier", "difficult harder", False),
+    ("cheap cheaper", "expensive", False),
+    ("high", "low", False),
+    ("long longer", "short shorter", False),
+    ("large big", "small little", False),
+    ("morning", "evening night", False),
+    ("summer", "winter", False),
+    ("domestic", "foreign international", False),
+)
+OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(a.split()), frozenset(b.split())) for a, b, _ in _PAIRS
+)
+#: The pairs whose swap is a contradiction however the rest is worded: directions of
+#: change, outcomes and verdicts, the commonest of news reports. The others ("first"/
+#: "last", "high"/"low", "morning"/"night") are as often about different things in the two
+#: sentences, and are one signal among others in the summary checker.
+SURE: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(a.split()), frozenset(b.split())) for a, b, sure in _PAIRS if sure
+)
+#: Words of one kind where one member put for another changes what is said: quantifiers,
+#: frequency and certainty ("most" for "some", "will" for "may").
+MODIFIERS: tuple[frozenset[str], ...] = tuple(
+    frozenset(g.split())
+    for g in (
+        "all every each most many several some few both",
+        "always often usually sometimes rarely",
+        "will would may might could can must should",
+        "likely unlikely possibly probably certainly definitely",
+    )
+)
+
+_PLAIN_NEGATIONS = r"not|no|never|none|nobody|nothing|neither|nor|without|cannot|\w+n't"
+#: Words that negate what follows them. Verdicts rest on the plain negations alone.
+SURE_NEGATORS = re.compile(_PLAIN_NEGATIONS, re.IGNORECASE)
+#: The plain negations and the verbs of failing or refusing, which negate the act after them
+#: ("failed to win", "refused to sign") but as often introduce an act that did happen.
+NEGATORS = re.compile(
+    rf"{_PLAIN_NEGATIONS}|failed|fails|fail|unable|refused|refuses", re.IGNORECASE
+)
+#: Words between a negation and what it negates ("did not yet get", "no longer has").
+NEGATION_FILLER = frozenset(
+    "a an the any be been being is are was were do does did have has had yet ever longer "
+    "to only even so very just get got able always quite fully entirely necessarily "
+    "really".split()
+)
+#: How many words after a negation the negated word may be.
+NEGATION_WINDOW = 4
+#: Letters a word is cut to when negations are compared ("approve"/"approved" meet).
+STEM = 5
+
+
+@dataclass(frozen=True)
+class Negations:
+    """What a text negates and what it states plainly, as word stems."""
+
+    #: (negating word, stem of the word it negates), in the order of the text.
+    pairs: tuple[tuple[str, str], ...]
+    #: Stems of the words stated without a negation (the negating words excluded).
+    plain: frozenset[str]
+
+    @property
+    def negated(self) -> frozenset[str]:
+        return frozenset(stem for _, stem in self.pairs)
+
+
+def read_negations(
+    tokens: Sequence[str], *, negators: re.Pattern[str] = NEGATORS, skip: Collection[str] = ()
+) -> Negations:
+    """Read the negations of casefolded ``tokens``: each negating word negates the first
+    word after it, within :data:`NEGATION_WINDOW`, that is neither filler nor in ``skip``."""
+    pairs: list[tuple[str, str]] = []
+    negated_at: set[int] = set()
+    negating: set[int] = set()
+    for i, token in enumerate(tokens):
+        if not negators.fullmatch(token):
+            continue
+        negating.add(i)
+        for j in range(i + 1, min(len(tokens), i + 1 + NEGATION_WINDOW)):
+            word = tokens[j]
+            if word not in NEGATION_FILLER and word not in skip:
+                pairs.append((token, word[:STEM]))
+                negated_at.add(j)
+                break
+    plain = frozenset(
+        t[:STEM] for j, t in enumerate(tokens) if j not in negated_at and j not in negating
+    )
+    return Negations(tuple(pairs), plain)
+
+
+def opposite_words(
+    words: Collection[str],
+    evidence: Collection[str],
+    pairs: Sequence[tuple[frozenset[str], frozenset[str]]] = OPPOSITES,
+) -> list[tuple[list[str], list[str]]]:
+    """Each side of ``pairs`` the text uses where the evidence uses only the other side:
+    (the text's words, the evidence's words), both sorted. A text that uses both sides
+    still states the one the evidence contradicts: "the aftermath after a burn before the
+    train derailed", where the evidence has the burn after the derailment."""
+    mine, theirs = set(words), set(evidence)
+    found = []
+    for a, b in pairs:
+        for one, other in ((a, b), (b, a)):
+            used, opposite = mine & one, theirs & other
+            if used and opposite and not theirs & one:
+                found.append((sorted(used), sorted(opposite)))
+    return found

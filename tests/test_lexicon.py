@@ -1,0 +1,74 @@
+"""The shared vocabulary of contradiction: the summary checker and the verdict cross-checks
+read negations and opposite words from one table, and differ only in how sure a finding
+must be before it counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from factcheck.crosscheck import cross_check
+from factcheck.lexicon import (
+    NEGATORS,
+    OPPOSITES,
+    SURE,
+    SURE_NEGATORS,
+    opposite_words,
+    read_negations,
+)
+from factcheck.summary_check import check_summary
+
+
+def test_a_negation_negates_the_first_word_past_the_filler() -> None:
+    read = read_negations("he did not yet sign the deal".split())
+    assert read.pairs == (("not", "sign"),)
+    assert "sign" not in read.plain and "deal" in read.plain
+    assert "not" not in read.plain
+    # A word outside the window is stated plainly.
+    far = read_negations("not to be able to sign".split())
+    assert far.pairs == () and "sign" in far.plain
+
+
+def test_failing_negates_only_where_a_finding_may_be_weighed() -> None:
+    tokens = "the club failed to win the cup".split()
+    assert read_negations(tokens, negators=NEGATORS).negated == {"win"}
+    assert read_negations(tokens, negators=SURE_NEGATORS).negated == frozenset()
+
+
+def test_skipped_words_are_passed_over_to_what_is_negated() -> None:
+    tokens = "he did not say he would resign".split()
+    assert read_negations(tokens).negated == {"say"}
+    assert read_negations(tokens, skip={"say", "he", "would"}).negated == {"resig"}
+
+
+def test_an_opposite_needs_the_evidence_to_use_only_the_other_side() -> None:
+    assert opposite_words({"prices", "rose"}, {"prices", "fell"}) == [(["rose"], ["fell"])]
+    # Both directions in the evidence: the sentence may be about either.
+    assert opposite_words({"prices", "rose"}, {"prices", "fell", "then", "rose"}) == []
+    # A text using both sides still states the one the evidence contradicts.
+    assert opposite_words({"rose", "fell"}, {"fell"}) == [(["rose"], ["fell"])]
+
+
+def test_the_sure_pairs_are_pairs_of_the_table() -> None:
+    assert SURE and set(SURE) < set(OPPOSITES)
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("Inflation fell to 9% in April.", "Inflation rose to 9% in April."),
+        ("The court found him innocent of fraud.", "The court found him guilty of fraud."),
+        ("The council approved the stadium plan.", "The council rejected the stadium plan."),
+    ],
+)
+def test_a_sure_opposite_is_found_by_both_stages(claim: str, evidence: str) -> None:
+    assert any("where the evidence says" in m for m in cross_check(claim, [evidence]).mismatches)
+    check = check_summary(evidence, claim, use_model=False)
+    assert any(r.startswith("opposite:") for r in check.sentences[0].reasons)
+
+
+def test_a_pair_outside_the_sure_part_is_a_signal_not_a_verdict() -> None:
+    evidence = "The mayor opened the bridge on Monday morning with the engineers."
+    claim = "The mayor opened the bridge on Monday night with the engineers."
+    assert not cross_check(claim, [evidence]).mismatches
+    check = check_summary(evidence, claim, use_model=False)
+    assert any(r.startswith("opposite:") for r in check.sentences[0].reasons)
