@@ -1158,7 +1158,7 @@ def _trimmed(phrase: str) -> str:
 
 
 def _persons_own(phrase: str, sentence_id: str, names: _Names, cue: str) -> Attribution | None:
-    """"Mr Luciw's family" → "Michael Luciw's family": the owner by the name the article
+    """ "Mr Luciw's family" → "Michael Luciw's family": the owner by the name the article
     gives in full. None for "His lawyer": a possessive points back to whoever the sentence
     is about ("killing Jordan Edwards, 15. His lawyer …" is the killer's), which is not
     reliably the last person named or quoted."""

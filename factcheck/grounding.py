@@ -135,6 +135,12 @@ _NOT_IN = {
     MentionKind.percent: (FlagKind.percent_not_in_cited, FlagKind.percent_not_in_source),
     MentionKind.date: (FlagKind.date_not_in_cited, FlagKind.date_not_in_source),
 }
+_KIND_OF = {flag: kind for kind, flags in _NOT_IN.items() for flag in flags}
+
+
+def flagged_kind(flag: FlagKind) -> MentionKind | None:
+    """The kind of mention a ``*_not_in_cited``/``*_not_in_source`` flag is about."""
+    return _KIND_OF.get(flag)
 
 
 @lru_cache(maxsize=256)

@@ -376,6 +376,8 @@ def _credited_after(text: str) -> bool:
     closes, so that dropping the quotation's first clause keeps the attribution."""
     match = _CREDIT_AFTER.match(text)
     return match is not None and _SAY.search(match.group(2)) is not None
+
+
 _TRAILING_BREAK = re.compile(
     r"(?<=;)\s+|\s+[—–-]\s+|,\s+(?=(?:but|where)\s)|(?<=[.!?])\s+(?=[\"“‘']?[A-Z])"
 )

@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from factcheck.endpoint import loop_local_client
 from factcheck.entities import Mention, MentionKind, extract, name_key, named_otherwise
 from factcheck.errors import ConfigurationError, InputError
-from factcheck.grounding import inventory, mention_flags
+from factcheck.grounding import flagged_kind, inventory, mention_flags
 from factcheck.lexicon import MODIFIERS, Negations, opposite_words, read_negations
 from factcheck.llm import CallPolicy, structured_call
 from factcheck.models import (
@@ -226,15 +226,13 @@ FINDINGS = ("name_absent", "value_absent", "value_changed", "negation", "opposit
 _VALUE_KINDS = frozenset(k for k, v in _VALUE_FLAGS.items() if v.startswith("value_"))
 
 
-def _changed_value(flag: Flag) -> bool:
-    """A number, amount, percentage or date where the evidence gives others of its kind.
-    Names are left out: nearly every evidence sentence names someone, so "another name of
-    the same kind" says nothing about a swap."""
-    return flag.kind in _VALUE_KINDS and flag.expected not in (
-        None,
-        "source",
-        "candidate sentences",
-    )
+def _changed_value(flag: Flag, stated: set[MentionKind]) -> bool:
+    """A number, amount, percentage or date where the evidence gives others of its kind
+    (``stated``: the kinds of mention the evidence holds). Names are left out: nearly every
+    evidence sentence names someone, so "another name of the same kind" says nothing about
+    a swap."""
+    kind = flagged_kind(flag.kind)
+    return flag.kind in _VALUE_KINDS and kind is not None and kind in stated
 
 
 def _tokens(text: str) -> list[str]:
@@ -312,14 +310,15 @@ def sentence_signals(
     whole source (see :data:`FEATURES`), and a reason in words for each finding."""
     features = dict.fromkeys(FEATURES, 0.0)
     reasons: list[str] = []
+    evidence = [doc.source.sentences[i].text for i in candidates]
+    stated = {m.kind for m in inventory(" ".join(evidence)).mentions}
     for flag in flags:
         name = _VALUE_FLAGS.get(flag.kind)
         if name is not None:
             features[name] += 1
             reasons.append(flag.message)
-        if _changed_value(flag):
+        if _changed_value(flag, stated):
             features["value_changed"] += 1
-    evidence = [doc.source.sentences[i].text for i in candidates]
     words = set(_tokens(text))
     aligned_words = set(_tokens(" ".join(evidence)))
     for name, found in (
@@ -717,9 +716,7 @@ async def acheck_summary(
     checks = []
     for number, (start, end) in enumerate(sentence_spans(text)):
         check, features = _deterministic(doc, text[start:end], start, end, number, top_k)
-        checks.append(
-            _decide(check, features, weights.probability(features), weights.threshold)
-        )
+        checks.append(_decide(check, features, weights.probability(features), weights.threshold))
     if likelihood:
         checks = [await _with_likelihood(doc.source, c) for c in checks]
     usage = Usage()

@@ -305,7 +305,7 @@ def _self_contained(
         # early", in a manager's quoted answer), given the quotation marks it stands in.
         quoted = claim.statement.strip()
         if not opens_quote:
-            quoted = "“" + quoted + ("" if quoted[-1:] in "”\"" else "”")
+            quoted = "“" + quoted + ("" if quoted[-1:] in '”"' else "”")
         rewritten = f"{claim.speaker} said: {quoted}"
         message = f"a quotation opening with {first!r} introduced by its speaker, {claim.speaker!r}"
         return _rewritten(claim, rewritten, first, claim.speaker, item, message)
@@ -517,7 +517,7 @@ def _without_covered(claims: list[Claim]) -> list[Claim]:
 
 #: The kinds of mention that make a statement a statistic.
 _FIGURES = frozenset({MentionKind.number, MentionKind.amount, MentionKind.percent})
-_QUOTE_MARKS = "\"“”«»"
+_QUOTE_MARKS = '"“”«»'
 
 
 def _checked_type(claim: Claim, repair: bool, item: str) -> Claim:

@@ -132,9 +132,39 @@ def test_adjacent_names_match_one_by_one_but_invented_ones_do_not() -> None:
 
 
 _PIECES = [
-    "one", "Twenty", "hundred", "ONE", "May", "March", "Mondays", "sunday", "Jan.", "$",
-    "£5", "per cent", "%", "2021", "3", "1,200", "US$", "euros", "dollars", "Sept", "the",
-    "Kate", "U.S.", "-", " ", ", ", ".", "ſix", "ﬁve", "é", "oneself", "tenth", "_two",
+    "one",
+    "Twenty",
+    "hundred",
+    "ONE",
+    "May",
+    "March",
+    "Mondays",
+    "sunday",
+    "Jan.",
+    "$",
+    "£5",
+    "per cent",
+    "%",
+    "2021",
+    "3",
+    "1,200",
+    "US$",
+    "euros",
+    "dollars",
+    "Sept",
+    "the",
+    "Kate",
+    "U.S.",
+    "-",
+    " ",
+    ", ",
+    ".",
+    "ſix",
+    "ﬁve",
+    "é",
+    "oneself",
+    "tenth",
+    "_two",
 ]
 
 
@@ -146,9 +176,7 @@ def test_the_word_checks_before_the_patterns_change_no_mention(text: str) -> Non
     assert extract(text) == _extract_every_pattern(text)
 
 
-def test_the_word_checks_change_no_mention_in_real_articles(
-    seed_text: str, long_text: str
-) -> None:
+def test_the_word_checks_change_no_mention_in_real_articles(seed_text: str, long_text: str) -> None:
     for sentence in make_source(seed_text + "\n\n" + long_text).sentences:
         assert extract(sentence.text) == _extract_every_pattern(sentence.text), sentence.text
 
@@ -180,8 +208,6 @@ def _extract_every_pattern(text: str) -> list[Mention]:
         ("Earlier Tuesday, the lawmakers met Zelenskyy.", ["Zelenskyy"]),
     ],
 )
-def test_may_is_a_surname_after_a_name_and_earlier_is_no_name(
-    text: str, names: list[str]
-) -> None:
+def test_may_is_a_surname_after_a_name_and_earlier_is_no_name(text: str, names: list[str]) -> None:
     found = [m.text for m in extract(text) if m.kind is MentionKind.name]
     assert found == names

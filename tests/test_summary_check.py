@@ -87,6 +87,18 @@ def test_swapped_number_is_contradicted() -> None:
     assert check.score < faithful.score
 
 
+def test_a_value_is_changed_only_where_the_evidence_gives_another_of_its_kind() -> None:
+    source = "Mayor Ana Lopez said the plan would cut waiting lists.\nThe vote was close."
+    (absent,) = rules(
+        source, "Mayor Ana Lopez said the plan would cut 300 waiting lists."
+    ).sentences
+    (changed,) = rules(ARTICLE, "The vote was 9 to 2.").sentences
+    assert summary_signals(source, absent.text)[0]["value_changed"] == 0
+    assert summary_signals(ARTICLE, changed.text)[0]["value_changed"] == 1
+    assert absent.label is SupportLabel.unsupported
+    assert changed.label is SupportLabel.contradicted
+
+
 def test_swapped_name_is_caught() -> None:
     check = rules(ARTICLE, "Mayor John Smith said the plan would cut waiting lists.")
     (sentence,) = check.sentences

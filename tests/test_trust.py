@@ -579,10 +579,10 @@ def test_a_headline_in_page_furniture_names_no_one() -> None:
 
 def test_pronouns_resolved_inside_quotations_through_attribution_and_past_junk() -> None:
     text = (
-        'The manager, Mike Phelan, told Match of the Day: "I\'m really pleased for '
+        "The manager, Mike Phelan, told Match of the Day: \"I'm really pleased for "
         "my players. We lost two players early in the game to what look like long injuries. "
         "The players are ecstatic. I thought we caused our own problems in the first half "
-        'giving the penalty away.\n\n'
+        "giving the penalty away.\n\n"
         "A statement on OpenAI's website said the venture would spend $1bn.\n"
         "It said only a tiny fraction of the $1bn would be spent in the next few years.\n\n"
         "The coroner found that gangs of men roamed Sydney in 1988.\n"
