@@ -134,9 +134,15 @@ def _negation_flips(claim: list[str], evidence: list[str]) -> list[str]:
 
 
 def _direction_flips(claim: list[str], evidence: list[str]) -> list[str]:
+    # A negated word states the other side ("did not rise" agrees with "fell"): it is the
+    # negation check's to compare, not a flip of direction.
+    negated = (
+        read_negations(claim, negators=SURE_NEGATORS).negated
+        | read_negations(evidence, negators=SURE_NEGATORS).negated
+    )
     return [
         f"the claim says {'/'.join(used)!r} where the evidence says {'/'.join(opposite)!r}"
-        for used, opposite in opposite_words(claim, evidence, SURE)
+        for used, opposite in opposite_words(claim, evidence, SURE, negated=negated)
     ]
 
 

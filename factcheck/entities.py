@@ -300,6 +300,9 @@ def fold(text: str) -> str:
     return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
 
 
+_SPACED_HYPHEN = re.compile(r"\s*-\s*")
+
+
 # Cached: the same few hundred names of an article are compared tens of thousands of times.
 @lru_cache(maxsize=65536)
 def name_key(text: str) -> str:
@@ -760,7 +763,11 @@ class Inventory:
             # A single word stands whole in the text exactly when it is one of its words.
             if key in self.words:
                 return True
-        elif all(w in self.words for w in re.findall(r"[\w']+", key)) and self._has_phrase(key):
+        elif all(w in self.words for w in re.findall(r"[\w']+", key)) and (
+            self._has_phrase(key)
+            # Tokenised text (transcripts, some corpora) writes "Go-there" as "Go - there".
+            or ("-" in key and self._has_phrase(_SPACED_HYPHEN.sub(" - ", key)))
+        ):
             return True
         if len(words) == 1:
             return any(related_forms(key, w) for w in self._sharing_prefix(key))

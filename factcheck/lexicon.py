@@ -166,12 +166,17 @@ def opposite_words(
     words: Collection[str],
     evidence: Collection[str],
     pairs: Sequence[tuple[frozenset[str], frozenset[str]]] = OPPOSITES,
+    *,
+    negated: Collection[str] = (),
 ) -> list[tuple[list[str], list[str]]]:
     """Each side of ``pairs`` the text uses where the evidence uses only the other side:
     (the text's words, the evidence's words), both sorted. A text that uses both sides
     still states the one the evidence contradicts: "the aftermath after a burn before the
-    train derailed", where the evidence has the burn after the derailment."""
-    mine, theirs = set(words), set(evidence)
+    train derailed", where the evidence has the burn after the derailment. A word whose stem
+    is in ``negated`` (negated in the text or the evidence) states the other side: "cheaper"
+    agrees with "not the most expensive"."""
+    mine = {w for w in words if w[:STEM] not in negated}
+    theirs = {w for w in evidence if w[:STEM] not in negated}
     found = []
     for a, b in pairs:
         for one, other in ((a, b), (b, a)):

@@ -133,6 +133,11 @@ def _negated(text: str) -> Negations:
     return read_negations(_tokens(text), skip=_STOPWORDS)
 
 
+def _negated_in(text: str, evidence: list[str]) -> frozenset[str]:
+    """Stems negated in the text or in any evidence sentence."""
+    return _negated(text).negated | frozenset().union(*(_negated(e).negated for e in evidence))
+
+
 def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> list[Flag]:
     """A negation of a word the evidence states only plainly ("pleaded not guilty" where
     the source says "pleaded guilty"), and the reverse: a word stated plainly that the
@@ -259,10 +264,10 @@ class _Document:
         self.max_idf = math.log(1 + max(1, len(source.sentences)))
 
 
-def _opposites(words: set[str], evidence: set[str]) -> list[str]:
+def _opposites(words: set[str], evidence: set[str], negated: frozenset[str]) -> list[str]:
     return [
         f"{'/'.join(used)!r} where the evidence says {'/'.join(opposite)!r}"
-        for used, opposite in opposite_words(words, evidence)
+        for used, opposite in opposite_words(words, evidence, negated=negated)
     ]
 
 
@@ -322,7 +327,7 @@ def sentence_signals(
     words = set(_tokens(text))
     aligned_words = set(_tokens(" ".join(evidence)))
     for name, found in (
-        ("opposite", _opposites(words, aligned_words)),
+        ("opposite", _opposites(words, aligned_words, _negated_in(text, evidence))),
         ("modifier", _modifiers(words, aligned_words)),
         ("role_swap", _role_swaps(text, evidence)),
     ):

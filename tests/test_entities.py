@@ -211,3 +211,9 @@ def _extract_every_pattern(text: str) -> list[Mention]:
 def test_may_is_a_surname_after_a_name_and_earlier_is_no_name(text: str, names: list[str]) -> None:
     found = [m.text for m in extract(text) if m.kind is MentionKind.name]
     assert found == names
+
+
+def test_a_hyphenated_name_is_stated_where_tokenised_text_spaces_its_hyphen() -> None:
+    (name,) = [m for m in extract("The Go-there node is true or false.") if m.kind.value == "name"]
+    assert Inventory.of("Professor B: For Go - there , probably is true and false .").has(name)
+    assert not Inventory.of("Go to the node over there.").has(name)

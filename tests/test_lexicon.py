@@ -72,3 +72,15 @@ def test_a_pair_outside_the_sure_part_is_a_signal_not_a_verdict() -> None:
     assert not cross_check(claim, [evidence]).mismatches
     check = check_summary(evidence, claim, use_model=False)
     assert any(r.startswith("opposite:") for r in check.sentences[0].reasons)
+
+
+def test_a_negated_word_states_the_other_side() -> None:
+    assert opposite_words({"cheaper"}, {"not", "most", "expensive"}, negated={"expen"}) == []
+    evidence = "Push-buttons are not the most expensive part of the remote control."
+    summary = "Push-buttons are the cheaper part of the remote control."
+    check = check_summary(evidence, summary, use_model=False)
+    assert not any(r.startswith("opposite:") for r in check.sentences[0].reasons)
+    claim = cross_check("Sales did not rise in May.", ["Sales fell in May."])
+    assert not any("'rise'" in m for m in claim.mismatches)
+    plain = cross_check("Sales rose in May.", ["Sales fell in May."])
+    assert any("'rose' where the evidence says 'fell'" in m for m in plain.mismatches)
