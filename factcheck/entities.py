@@ -619,7 +619,11 @@ COMMON_OPENERS = NOT_NAMES | frozenset(
         "analysts investigators witnesses fans voters members leaders troops soldiers "
         "families parents children teachers several two three four five six seven eight "
         "nine ten dozens hundreds thousands millions shares stocks prices sales profits "
-        "markets investors companies firms rather prior earlier later"
+        "markets investors companies firms rather prior earlier later "
+        # Conjunctive adverbs that open a sentence of a summary ("Furthermore, the group …");
+        # those ending in -ly are caught by their shape.
+        "furthermore moreover nonetheless nevertheless overall besides likewise otherwise "
+        "therefore thereafter notably"
     ).split()
 )
 

@@ -217,3 +217,16 @@ def test_a_hyphenated_name_is_stated_where_tokenised_text_spaces_its_hyphen() ->
     (name,) = [m for m in extract("The Go-there node is true or false.") if m.kind.value == "name"]
     assert Inventory.of("Professor B: For Go - there , probably is true and false .").has(name)
     assert not Inventory.of("Go to the node over there.").has(name)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Furthermore, the group agreed on a budget.", []),
+        ("Nonetheless, Ana Lopez won the vote.", ["Ana Lopez"]),
+        ("Notably, Apple sold more phones.", ["Apple"]),
+        ("The report was written by Overall.", ["Overall"]),
+    ],
+)
+def test_a_conjunctive_adverb_opening_a_sentence_is_no_name(text: str, names: list[str]) -> None:
+    assert [m.text for m in extract(text) if m.kind is MentionKind.name] == names
