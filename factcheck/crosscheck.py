@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from factcheck.entities import Inventory, Mention, MentionKind, extract
 from factcheck.evidence import terms
-from factcheck.lexicon import SURE, SURE_NEGATORS, opposite_words, read_negations
+from factcheck.lexicon import SURE, SURE_NEGATORS, opposite_words, read_negations, unasserted
 from factcheck.tokens import rare_word
 
 #: Share of the claim's content words the evidence must hold for lexical entailment. One
@@ -125,10 +125,14 @@ def _negation_flips(claim: list[str], evidence: list[str]) -> list[str]:
         for stem in sorted(mine.negated)
         if stem in theirs.plain and stem not in theirs.negated
     ]
+    hedged = unasserted(claim)
     flips += [
         f"the claim states {stem!r}… plainly; the evidence negates it"
         for stem in sorted(theirs.negated)
-        if stem in mine.plain and stem not in mine.negated and stem not in theirs.plain
+        if stem in mine.plain
+        and stem not in mine.negated
+        and stem not in theirs.plain
+        and stem not in hedged
     ]
     return flips
 

@@ -124,6 +124,31 @@ NEGATION_WINDOW = 4
 STEM = 5
 
 
+#: Words after which what follows is not stated as a fact: verbs of avoiding, preventing,
+#: removing or lacking, and of needing, wanting or planning ("avoiding loops", "the need for
+#: a discourse model to represent it"). A word in their reach is neither negated nor stated
+#: plainly, so it contradicts no negation of the evidence.
+UNASSERTING = frozenset(
+    "avoid avoids avoided avoiding prevent prevents prevented preventing stop stops stopped "
+    "stopping remove removes removed removing eliminate eliminates eliminated eliminating "
+    "lack lacks lacked lacking need needs needed necessity want wants wanted plan plans "
+    "planned planning aim aims aimed hope hopes hoped seek seeks sought whether if".split()
+)
+#: How many words after an unasserting word are in its reach.
+UNASSERTED_WINDOW = 6
+
+
+def unasserted(tokens: Sequence[str]) -> frozenset[str]:
+    """Stems of the words of casefolded ``tokens`` in the reach of an :data:`UNASSERTING`
+    word."""
+    return frozenset(
+        tokens[j][:STEM]
+        for i, token in enumerate(tokens)
+        if token in UNASSERTING
+        for j in range(i + 1, min(len(tokens), i + 1 + UNASSERTED_WINDOW))
+    )
+
+
 @dataclass(frozen=True)
 class Negations:
     """What a text negates and what it states plainly, as word stems."""

@@ -44,7 +44,13 @@ from factcheck.endpoint import loop_local_client
 from factcheck.entities import Mention, MentionKind, extract, name_key, named_otherwise
 from factcheck.errors import ConfigurationError, InputError
 from factcheck.grounding import flagged_kind, inventory, mention_flags
-from factcheck.lexicon import MODIFIERS, Negations, opposite_words, read_negations
+from factcheck.lexicon import (
+    MODIFIERS,
+    Negations,
+    opposite_words,
+    read_negations,
+    unasserted,
+)
 from factcheck.llm import CallPolicy, structured_call
 from factcheck.models import (
     Flag,
@@ -144,6 +150,7 @@ def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> lis
     evidence only negates ("did get the balance right" where the source says "did not").
     ``source``: the whole source, where the text's negation may also be found."""
     mine, theirs = _negated(text), _negated(cited)
+    hedged = unasserted(_tokens(text))
     # What the text negates may be negated anywhere in the source: candidates are a guess.
     their_negated = theirs.negated | _negated(source).negated
     flags = [
@@ -166,7 +173,10 @@ def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> lis
             item=item,
         )
         for word, stem in theirs.pairs
-        if stem in mine.plain and stem not in mine.negated and stem not in theirs.plain
+        if stem in mine.plain
+        and stem not in mine.negated
+        and stem not in theirs.plain
+        and stem not in hedged
     ]
     return flags[:1]
 

@@ -14,6 +14,7 @@ from factcheck.lexicon import (
     SURE_NEGATORS,
     opposite_words,
     read_negations,
+    unasserted,
 )
 from factcheck.summary_check import check_summary
 
@@ -84,3 +85,19 @@ def test_a_negated_word_states_the_other_side() -> None:
     assert not any("'rise'" in m for m in claim.mismatches)
     plain = cross_check("Sales rose in May.", ["Sales fell in May."])
     assert any("'rose' where the evidence says 'fell'" in m for m in plain.mismatches)
+
+
+def test_a_word_in_reach_of_avoiding_or_needing_is_not_stated_plainly() -> None:
+    assert "loops" in unasserted("they discussed avoiding loops in the network".split())
+    assert "loops" not in unasserted("they discussed having loops in the network".split())
+    evidence = "It is important not to have loops in the network."
+    for summary, flagged in (
+        ("The group discussed avoiding loops in the network.", False),
+        ("The group discussed the need for a model that has loops.", False),
+        ("The group discussed having loops in the network.", True),
+    ):
+        check = check_summary(evidence, summary, use_model=False)
+        found = [f for f in check.sentences[0].flags if f.kind.value == "negation_mismatch"]
+        assert bool(found) is flagged, summary
+        claim = cross_check(summary, [evidence])
+        assert any("plainly" in m for m in claim.mismatches) is flagged, summary
