@@ -474,13 +474,19 @@ def _deterministic(
 def _lowercase_name_flags(doc: _Document, text: str, item: str) -> list[Flag]:
     """Names in a text written without capitals, which the name finder cannot see: a word
     the source never uses and English rarely does (see :func:`_rare`) is most likely a
-    name or a specific the source does not state."""
+    name or a specific the source does not state. A form of a source word (the same six
+    letters first, as :func:`_stems` compares words: "caucuses" for "caucus", "alzheimer"
+    for "Alzheimer's") is stated."""
     if any(ch.isupper() for ch in text):
         return []
     rare = [
         w
         for w in dict.fromkeys(_tokens(text))
-        if w.isalpha() and w not in doc.words and w not in _STOPWORDS and _rare(w)
+        if w.isalpha()
+        and w not in doc.words
+        and w[:6] not in doc.stems
+        and w not in _STOPWORDS
+        and _rare(w)
     ]
     return [
         Flag(
