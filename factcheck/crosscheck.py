@@ -29,7 +29,14 @@ from dataclasses import dataclass, field
 
 from factcheck.entities import Inventory, Mention, MentionKind, extract
 from factcheck.evidence import terms
-from factcheck.lexicon import SURE, SURE_NEGATORS, opposite_words, read_negations, unasserted
+from factcheck.lexicon import (
+    SURE,
+    SURE_NEGATORS,
+    Negations,
+    opposite_words,
+    read_negations,
+    unasserted,
+)
 from factcheck.tokens import rare_word
 
 #: Share of the claim's content words the evidence must hold for lexical entailment. One
@@ -115,11 +122,7 @@ def _tokens(text: str) -> list[str]:
     ]
 
 
-def _negation_flips(claim: list[str], evidence: list[str]) -> list[str]:
-    # Only the plain negations: "failed to" and "refused to" as often introduce an act that
-    # did happen, which a published verdict cannot rest on.
-    mine = read_negations(claim, negators=SURE_NEGATORS)
-    theirs = read_negations(evidence, negators=SURE_NEGATORS)
+def _negation_flips(claim: list[str], mine: Negations, theirs: Negations) -> list[str]:
     flips = [
         f"the claim negates {stem!r}…, which the evidence states without negation"
         for stem in sorted(mine.negated)
@@ -137,13 +140,9 @@ def _negation_flips(claim: list[str], evidence: list[str]) -> list[str]:
     return flips
 
 
-def _direction_flips(claim: list[str], evidence: list[str]) -> list[str]:
+def _direction_flips(claim: list[str], evidence: list[str], negated: frozenset[str]) -> list[str]:
     # A negated word states the other side ("did not rise" agrees with "fell"): it is the
     # negation check's to compare, not a flip of direction.
-    negated = (
-        read_negations(claim, negators=SURE_NEGATORS).negated
-        | read_negations(evidence, negators=SURE_NEGATORS).negated
-    )
     return [
         f"the claim says {'/'.join(used)!r} where the evidence says {'/'.join(opposite)!r}"
         for used, opposite in opposite_words(claim, evidence, SURE, negated=negated)
@@ -223,8 +222,12 @@ def cross_check(claim: str, evidence: Sequence[str]) -> CrossCheck:
                 )
                 mismatches.append(about[mention.text])
     claim_tokens, evidence_tokens = _tokens(claim), _tokens(text)
-    mismatches += _negation_flips(claim_tokens, evidence_tokens)
-    mismatches += _direction_flips(claim_tokens, evidence_tokens)
+    # Only the plain negations: "failed to" and "refused to" as often introduce an act that
+    # did happen, which a published verdict cannot rest on.
+    mine = read_negations(claim_tokens, negators=SURE_NEGATORS)
+    theirs = read_negations(evidence_tokens, negators=SURE_NEGATORS)
+    mismatches += _negation_flips(claim_tokens, mine, theirs)
+    mismatches += _direction_flips(claim_tokens, evidence_tokens, mine.negated | theirs.negated)
     claim_terms, evidence_terms = terms(claim), terms(text)
     wanted, found = set(claim_terms), set(evidence_terms)
     overlap = len(wanted & found) / len(wanted) if wanted else 1.0

@@ -132,6 +132,9 @@ class _Index:
 _TOKEN = re.compile(r"[\w']+")
 
 
+# Cached: a sentence's negations are read for its own findings and again for the
+# opposite-word signal, and the whole source's for every summary sentence.
+@lru_cache(maxsize=256)
 def _negated(text: str) -> Negations:
     # Every negating word, failing and refusing included: here a negation is one signal
     # among others, not a verdict. Stopwords are skipped to reach what is negated ("did not
