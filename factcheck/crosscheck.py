@@ -22,8 +22,6 @@ Written here rather than taken from a library: what is checked is our own vocabu
 from __future__ import annotations
 
 import itertools
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -35,6 +33,7 @@ from factcheck.lexicon import (
     Negations,
     opposite_words,
     read_negations,
+    tokens,
     unasserted,
 )
 from factcheck.tokens import rare_word
@@ -63,7 +62,6 @@ UNSTATED_OVERLAP = 0.3
 #: clause.
 ENTAIL_ORDER = 0.5
 
-_TOKEN = re.compile(r"[\w']+")
 _VALUE_KINDS = (MentionKind.number, MentionKind.amount, MentionKind.percent, MentionKind.date)
 
 
@@ -114,12 +112,6 @@ class CrossCheck:
 _VALUE_PREFIX = "the claim says "
 #: How a name mismatch begins, so that callers can tell it from the surer kinds.
 NAME_MISMATCH = "the claim names "
-
-
-def _tokens(text: str) -> list[str]:
-    return [
-        t.casefold() for t in _TOKEN.findall(unicodedata.normalize("NFKC", text).replace("’", "'"))
-    ]
 
 
 def _negation_flips(claim: list[str], mine: Negations, theirs: Negations) -> list[str]:
@@ -221,7 +213,7 @@ def cross_check(claim: str, evidence: Sequence[str]) -> CrossCheck:
                     f"{', '.join(repr(o) for o in list(dict.fromkeys(others))[:3])}"
                 )
                 mismatches.append(about[mention.text])
-    claim_tokens, evidence_tokens = _tokens(claim), _tokens(text)
+    claim_tokens, evidence_tokens = tokens(claim), tokens(text)
     # Only the plain negations: "failed to" and "refused to" as often introduce an act that
     # did happen, which a published verdict cannot rest on.
     mine = read_negations(claim_tokens, negators=SURE_NEGATORS)

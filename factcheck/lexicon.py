@@ -15,8 +15,20 @@ covers the commonest edits that keep every name and number of a sentence.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+
+_TOKEN = re.compile(r"[\w']+")
+
+
+def tokens(text: str) -> list[str]:
+    """The casefolded words of ``text`` as every comparison with this table reads them:
+    apostrophes kept ("didn't" is one negating word), the typographic one folded to ASCII,
+    compatibility forms folded (NFKC: a ligature or full-width letter is the plain word)."""
+    folded = unicodedata.normalize("NFKC", text).replace("’", "'")
+    return [t.casefold() for t in _TOKEN.findall(folded)]
+
 
 #: Pairs of words of opposite meaning, each side with the forms news text uses ("rose" and
 #: "fell" are no prefixes of "rise" and "fall"), and whether a verdict may rest on the pair

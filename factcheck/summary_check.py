@@ -49,6 +49,7 @@ from factcheck.lexicon import (
     Negations,
     opposite_words,
     read_negations,
+    tokens,
     unasserted,
 )
 from factcheck.llm import CallPolicy, structured_call
@@ -85,7 +86,6 @@ TOP_K = 3
 MIN_OVERLAP = 0.2
 IDS_MAX = 3
 
-_WORD = re.compile(r"[\w']+")
 _STOPWORDS = frozenset(
     (
         "a an the of to in on at for by with from and or but is are was were be been being has "
@@ -100,7 +100,7 @@ _STOPWORDS = frozenset(
 def _stems(text: str) -> list[str]:
     """Content words cut to six letters: "invaded"/"invasion" stay apart, "protesters"/
     "protest" meet."""
-    return [w[:6] for w in _WORD.findall(text.casefold().replace("’", "'")) if w not in _STOPWORDS]
+    return [w[:6] for w in tokens(text) if w not in _STOPWORDS]
 
 
 class _Index:
@@ -129,9 +129,6 @@ class _Index:
         return len(wanted & have) / len(wanted)
 
 
-_TOKEN = re.compile(r"[\w']+")
-
-
 # Cached: a sentence's negations are read for its own findings and again for the
 # opposite-word signal, and the whole source's for every summary sentence.
 @lru_cache(maxsize=256)
@@ -139,7 +136,7 @@ def _negated(text: str) -> Negations:
     # Every negating word, failing and refusing included: here a negation is one signal
     # among others, not a verdict. Stopwords are skipped to reach what is negated ("did not
     # say he would resign" negates "resign").
-    return read_negations(_tokens(text), skip=_STOPWORDS)
+    return read_negations(tokens(text), skip=_STOPWORDS)
 
 
 def _negated_in(text: str, evidence: list[str]) -> frozenset[str]:
@@ -153,7 +150,7 @@ def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> lis
     evidence only negates ("did get the balance right" where the source says "did not").
     ``source``: the whole source, where the text's negation may also be found."""
     mine, theirs = _negated(text), _negated(cited)
-    hedged = unasserted(_tokens(text))
+    hedged = unasserted(tokens(text))
     # What the text negates may be negated anywhere in the source: candidates are a guess.
     their_negated = theirs.negated | _negated(source).negated
     flags = [
@@ -253,12 +250,8 @@ def _changed_value(flag: Flag, stated: set[MentionKind]) -> bool:
     return flag.kind in _VALUE_KINDS and kind is not None and kind in stated
 
 
-def _tokens(text: str) -> list[str]:
-    return [t.casefold() for t in _TOKEN.findall(text.replace("’", "'"))]
-
-
-def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
-    return set(itertools.pairwise(tokens))
+def _bigrams(words: list[str]) -> set[tuple[str, str]]:
+    return set(itertools.pairwise(words))
 
 
 class _Document:
@@ -269,9 +262,9 @@ class _Document:
         self.source = source
         self.index = _Index(source)
         self.stems: set[str] = set().union(*self.index.stems) if self.index.stems else set()
-        tokens = _tokens(source.text)
-        self.words = set(tokens)
-        self.bigrams = _bigrams(tokens)
+        read = tokens(source.text)
+        self.words = set(read)
+        self.bigrams = _bigrams(read)
         self.lead = " ".join(s.text for s in source.sentences[:LEAD_SENTENCES])
         self.folded = name_key(source.text)
         self.max_idf = math.log(1 + max(1, len(source.sentences)))
@@ -337,8 +330,8 @@ def sentence_signals(
             reasons.append(flag.message)
         if _changed_value(flag, stated):
             features["value_changed"] += 1
-    words = set(_tokens(text))
-    aligned_words = set(_tokens(" ".join(evidence)))
+    words = set(tokens(text))
+    aligned_words = set(tokens(" ".join(evidence)))
     for name, found in (
         ("opposite", _opposites(words, aligned_words, _negated_in(text, evidence))),
         ("modifier", _modifiers(words, aligned_words)),
@@ -370,11 +363,10 @@ def sentence_signals(
         features["unaligned_top1"] = len(stems - best) / len(stems)
         if novel:
             reasons.append(f"words not in the source: {', '.join(novel[:6])}")
-    tokens = _tokens(text)
-    pairs = _bigrams(tokens)
+    pairs = _bigrams(tokens(text))
     if pairs:
         features["novel_bigrams"] = len(pairs - doc.bigrams) / len(pairs)
-        aligned_pairs = _bigrams(_tokens(" ".join(evidence)))
+        aligned_pairs = _bigrams(tokens(" ".join(evidence)))
         features["unaligned_bigrams"] = len(pairs - aligned_pairs) / len(pairs)
     features["length"] = math.log1p(len(stems))
     return {k: min(v, _CAP) for k, v in features.items()}, reasons
@@ -484,7 +476,7 @@ def _lowercase_name_flags(doc: _Document, text: str, item: str) -> list[Flag]:
         return []
     rare = [
         w
-        for w in dict.fromkeys(_tokens(text))
+        for w in dict.fromkeys(tokens(text))
         if w.isalpha()
         and w not in doc.words
         and w[:6] not in doc.stems

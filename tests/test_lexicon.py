@@ -14,9 +14,26 @@ from factcheck.lexicon import (
     SURE_NEGATORS,
     opposite_words,
     read_negations,
+    tokens,
     unasserted,
 )
+from factcheck.models import SupportLabel
 from factcheck.summary_check import check_summary
+
+
+def test_both_stages_read_a_text_into_the_same_words() -> None:
+    # A typographic apostrophe keeps "didn't" one negating word; a ligature or full-width
+    # letter is the plain word, so "ﬁred" meets the table's "fired".
+    assert tokens("He didn\u2019t rise; Ｈe was \ufb01red.") == [
+        "he", "didn't", "rise", "he", "was", "fired",
+    ]  # fmt: skip
+    assert SURE_NEGATORS.fullmatch(tokens("didn\u2019t")[0])
+    # The summary checker reads it so too: the typographic negation contradicts the source.
+    check = check_summary(
+        "The shares did rise on Monday.", "The shares didn\u2019t rise on Monday.", use_model=False
+    )
+    assert check.sentences[0].label is SupportLabel.unsupported
+    assert any("negat" in r for r in check.sentences[0].reasons)
 
 
 def test_a_negation_negates_the_first_word_past_the_filler() -> None:
