@@ -115,8 +115,11 @@ class _Index:
 
     def top(self, text: str, k: int) -> list[tuple[float, int]]:
         wanted = set(_stems(text))
+        # fsum: a float sum over a set depends on the set's order, which changes with the
+        # process's hash seed; two sentences that tie would then swap ranks from run to run.
         scored = [
-            (sum(self.idf[s] for s in wanted & stems), i) for i, stems in enumerate(self.stems)
+            (math.fsum(self.idf[s] for s in wanted & stems), i)
+            for i, stems in enumerate(self.stems)
         ]
         ranked = sorted((p for p in scored if p[0] > 0), key=lambda p: (-p[0], p[1]))
         return ranked[:k]
@@ -350,8 +353,8 @@ def sentence_signals(
         features["novel_word_count"] = float(len(novel))
         features["unaligned_words"] = len(stems - aligned) / len(stems)
         weight = {s: doc.index.idf.get(s, doc.max_idf) for s in stems}
-        covered = sum(w for s, w in weight.items() if s in aligned)
-        features["weak_alignment"] = 1 - covered / sum(weight.values())
+        covered = math.fsum(w for s, w in weight.items() if s in aligned)
+        features["weak_alignment"] = 1 - covered / math.fsum(weight.values())
         words_new = {w for w in words if w[:6] in set(novel) and w not in _STOPWORDS}
         rare = sorted(w for w in words_new if _rare(w))
         features["novel_rare_words"] = float(len(rare))

@@ -66,6 +66,12 @@ def test_an_opposite_needs_the_evidence_to_use_only_the_other_side() -> None:
     assert opposite_words({"rose", "fell"}, {"fell"}) == [(["rose"], ["fell"])]
 
 
+def test_a_gerund_of_approving_or_banning_is_no_opposite() -> None:
+    # "a law banning child labour" says what the law does, not that it was rejected.
+    assert opposite_words({"law", "banning", "labour"}, {"approved", "law"}) == []
+    assert opposite_words({"law", "banned", "labour"}, {"approved", "law"}) != []
+
+
 def test_the_sure_pairs_are_pairs_of_the_table() -> None:
     assert SURE and set(SURE) < set(OPPOSITES)
 
@@ -76,6 +82,11 @@ def test_the_sure_pairs_are_pairs_of_the_table() -> None:
         ("Inflation fell to 9% in April.", "Inflation rose to 9% in April."),
         ("The court found him innocent of fraud.", "The court found him guilty of fraud."),
         ("The council approved the stadium plan.", "The council rejected the stadium plan."),
+        # Every inflection of a listed verb: "closing" meets "opening".
+        (
+            "Oman is closing its airspace to Israeli carriers.",
+            "Oman is opening its airspace to Israeli carriers.",
+        ),
     ],
 )
 def test_a_sure_opposite_is_found_by_both_stages(claim: str, evidence: str) -> None:

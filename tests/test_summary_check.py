@@ -6,6 +6,10 @@ HTTP and recorded with pytest-recording (``--record-mode=once``).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from factcheck import FlagKind, InputError, SummaryCheck, acheck_summary, check_summary
@@ -367,3 +371,38 @@ def test_likelihood_gain_is_higher_for_a_copied_sentence_than_for_a_swapped_word
             assert check.label is not SupportLabel.supported
     without = check_summary(LIKELIHOOD_SOURCE, copied, use_model=False)
     assert without.sentences[0].likelihood_gain is None
+
+
+_RANKING = """
+from factcheck.summary_check import _Index, check_summary
+from factcheck.text import make_source
+source = (
+    "The council approved the harbour budget on Monday after a long debate. "
+    "Fishermen protested outside the harbour office about quotas. "
+    "A budget for schools was debated by the council last week. "
+    "The mayor said the harbour budget would protect jobs. "
+    "Quotas for fishermen were cut last year by the ministry. "
+    "Schools and the harbour share the council budget this year."
+)
+summary = "The council budget for the harbour protects fishermen's quotas and schools."
+check = check_summary(source, summary, use_model=False)
+ranked = _Index(make_source(source)).top(summary, 6)
+print([(e.start, e.end) for e in check.sentences[0].evidence], repr(check.score), repr(ranked))
+"""
+
+
+def test_the_alignment_and_score_do_not_depend_on_the_hash_seed() -> None:
+    # A float sum over a set follows the set's order, which changes with the process's
+    # hash seed: the same source sentence scored 3.401197381662156 in one run and
+    # 3.4011973816621555 in another, enough to swap two sentences that tie.
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", _RANKING],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(runs) == 1, runs
