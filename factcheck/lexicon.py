@@ -211,6 +211,39 @@ def read_negations(
     return Negations(tuple(pairs), plain)
 
 
+#: Prefixes that make a word its opposite ("unlikely", "illegal", "irregular"). "in-", "im-"
+#: and "dis-" are left out: as often the start of an unrelated word ("inform", "impress",
+#: "discover").
+NEGATING_PREFIXES = ("un", "il", "ir")
+#: The shortest word a prefix is read as negating: "unless" is no negated "less", "unrest"
+#: no negated "rest".
+PREFIXED_MIN = 5
+
+
+def prefixed_opposites(
+    words: Collection[str], evidence: Collection[str], *, negated: Collection[str] = ()
+) -> list[tuple[str, str]]:
+    """Each word of the text that is a word of the evidence with a negating prefix, or the
+    evidence's word with one ("unnamed" where the evidence says "named", "legal" where it
+    says "illegal"), where the evidence does not use the text's word itself: (the text's
+    word, the evidence's). A word whose stem is in ``negated`` is skipped ("not unlikely")."""
+    found = []
+    for word in sorted(set(words) - set(evidence)):
+        if word[:STEM] in negated:
+            continue
+        counterparts = [word[len(p) :] for p in NEGATING_PREFIXES if word.startswith(p)]
+        counterparts += [p + word for p in NEGATING_PREFIXES]
+        for other in counterparts:
+            if (
+                len(other) >= PREFIXED_MIN
+                and len(word) >= PREFIXED_MIN
+                and other in evidence
+                and other[:STEM] not in negated
+            ):
+                found.append((word, other))
+    return found
+
+
 def opposite_words(
     words: Collection[str],
     evidence: Collection[str],

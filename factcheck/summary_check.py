@@ -48,6 +48,7 @@ from factcheck.lexicon import (
     MODIFIERS,
     Negations,
     opposite_words,
+    prefixed_opposites,
     read_negations,
     tokens,
     unasserted,
@@ -277,6 +278,9 @@ def _opposites(words: set[str], evidence: set[str], negated: frozenset[str]) -> 
     return [
         f"{'/'.join(used)!r} where the evidence says {'/'.join(opposite)!r}"
         for used, opposite in opposite_words(words, evidence, negated=negated)
+    ] + [
+        f"{used!r} where the evidence says {opposite!r}"
+        for used, opposite in prefixed_opposites(words, evidence, negated=negated)
     ]
 
 

@@ -13,6 +13,7 @@ from factcheck.lexicon import (
     SURE,
     SURE_NEGATORS,
     opposite_words,
+    prefixed_opposites,
     read_negations,
     tokens,
     unasserted,
@@ -70,6 +71,25 @@ def test_a_gerund_of_approving_or_banning_is_no_opposite() -> None:
     # "a law banning child labour" says what the law does, not that it was rejected.
     assert opposite_words({"law", "banning", "labour"}, {"approved", "law"}) == []
     assert opposite_words({"law", "banned", "labour"}, {"approved", "law"}) != []
+
+
+def test_a_negating_prefix_makes_the_opposite_word() -> None:
+    assert prefixed_opposites({"an", "unnamed", "official"}, {"a", "named", "official"}) == [
+        ("unnamed", "named")
+    ]
+    assert prefixed_opposites({"legal"}, {"illegal", "sale"}) == [("legal", "illegal")]
+    # Too short to be a prefixed word, used on both sides, or negated in the text.
+    assert prefixed_opposites({"unless", "unrest"}, {"less", "rest"}) == []
+    assert prefixed_opposites({"unknown"}, {"known", "unknown"}) == []
+    assert prefixed_opposites({"not", "unlikely"}, {"likely"}, negated={"unlik"}) == []
+    # The summary checker weighs it; a published verdict does not rest on it.
+    evidence = 'Officials executed a "controlled burn" of vinyl chloride.'
+    claim = 'Officials executed an "uncontrolled burn" of vinyl chloride.'
+    check = check_summary(evidence, claim, use_model=False)
+    assert "opposite: 'uncontrolled' where the evidence says 'controlled'" in (
+        check.sentences[0].reasons
+    )
+    assert not cross_check(claim, [evidence]).mismatches
 
 
 def test_the_sure_pairs_are_pairs_of_the_table() -> None:
