@@ -753,6 +753,11 @@ class Inventory:
         """A name is stated when the text has it whole, or each of its words as a name
         ("London Russian embassy" is London and Russian); an acronym ("U.S.", "UK") must
         appear in capitals, so the pronoun "us" is not the U.S."""
+        # An acronym's plural is the acronym ("PhDs" of the speakers "PhD D" and "PhD F",
+        # "MPs"): its "s" follows a capital, which no plural of a surname does.
+        plural = _ACRONYM_PLURAL.fullmatch(mention.text)
+        if plural and self.has_name(replace(mention, text=plural[1], key=name_key(plural[1]))):
+            return True
         acronym = _undot(re.sub(r"['’]s$", "", mention.text))
         if re.fullmatch(r"[A-Z]{2,}", acronym):
             remembered = "\x00" + acronym  # no folded key starts with a NUL
@@ -810,6 +815,9 @@ def _word_char(ch: str) -> bool:
 
 def _undot(text: str) -> str:
     return re.sub(r"(?<=\b[A-Z])\.", "", text)
+
+
+_ACRONYM_PLURAL = re.compile(r"([A-Z][A-Za-z]*[A-Z])s")
 
 
 def related_forms(a: str, b: str) -> bool:

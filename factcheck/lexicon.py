@@ -149,14 +149,17 @@ STEM = 5
 
 
 #: Words after which what follows is not stated as a fact: verbs of avoiding, preventing,
-#: removing or lacking, and of needing, wanting or planning ("avoiding loops", "the need for
-#: a discourse model to represent it"). A word in their reach is neither negated nor stated
-#: plainly, so it contradicts no negation of the evidence.
+#: removing or lacking, of needing, wanting or planning, and of asking for ("avoiding
+#: loops", "the need for a discourse model to represent it", "filing for approval"). A word
+#: in their reach is neither negated nor stated plainly, so it contradicts no negation of
+#: the evidence.
 UNASSERTING = frozenset(
     "avoid avoids avoided avoiding prevent prevents prevented preventing stop stops stopped "
     "stopping remove removes removed removing eliminate eliminates eliminated eliminating "
     "lack lacks lacked lacking need needs needed necessity want wants wanted plan plans "
-    "planned planning aim aims aimed hope hopes hoped seek seeks sought whether if".split()
+    "planned planning aim aims aimed hope hopes hoped seek seeks sought request requests "
+    "requested requesting apply applies applied applying file files filed filing whether "
+    "if".split()
 )
 #: How many words after an unasserting word are in its reach.
 UNASSERTED_WINDOW = 6

@@ -73,7 +73,7 @@ R = TypeVar("R")
 CHUNK_TOKENS = {"local": 700, "compatible": 3000, "openai": 12000}
 #: The version of the library's deterministic rules (segmentation, grounding, selection,
 #: assembly). It keys the report cache: bump it whenever they change what a report says.
-RULES_VERSION = f"15/segmentation-{SEGMENTATION_VERSION}"
+RULES_VERSION = f"16/segmentation-{SEGMENTATION_VERSION}"
 MAX_TOKENS = {"local": 4096, "compatible": 4096, "openai": 8192}
 
 CacheOption = bool | str | Path | ResponseCache | None

@@ -219,6 +219,18 @@ def test_a_hyphenated_name_is_stated_where_tokenised_text_spaces_its_hyphen() ->
     assert not Inventory.of("Go to the node over there.").has(name)
 
 
+def test_an_acronym_plural_is_stated_where_the_acronym_is() -> None:
+    def name(text: str) -> Mention:
+        (found,) = [m for m in extract(text) if m.kind.value == "name"]
+        return found
+
+    transcript = Inventory.of("PhD D: We are playing with it. PhD F: Is it typically done?")
+    assert transcript.has(name("There was a discussion between PhDs about it."))
+    assert Inventory.of("Two MPs spoke. The MP said no.").has(name("The vote split the MPs."))
+    # Only its own acronym: an MEP is no MP.
+    assert not Inventory.of("The MEP said no.").has(name("The vote split the MPs."))
+
+
 @pytest.mark.parametrize(
     ("text", "names"),
     [

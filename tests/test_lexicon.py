@@ -143,6 +143,8 @@ def test_a_word_in_reach_of_avoiding_or_needing_is_not_stated_plainly() -> None:
         ("The group discussed avoiding loops in the network.", False),
         ("The group discussed the need for a model that has loops.", False),
         ("The group discussed having loops in the network.", True),
+        # Asking for a thing does not state it: "filing for approval" is no approval.
+        ("The group is filing for permission to have loops in the network.", False),
     ):
         check = check_summary(evidence, summary, use_model=False)
         found = [f for f in check.sentences[0].flags if f.kind.value == "negation_mismatch"]
