@@ -36,6 +36,7 @@ import numpy.typing as npt
 from benchmarks.fit_summary_check import Fit, fit
 from benchmarks.quality_data import DATASETS, ROOT, Item, add_signals, load
 from factcheck.summary_check import FEATURES, calibration, check_summary
+from factcheck.text import normalise, sentence_spans
 
 Array = npt.NDArray[Any]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -112,6 +113,33 @@ def baseline(items: list[Item]) -> Array:
 def any_finding(items: list[Item]) -> Array:
     """Consistent unless a sentence has an exact finding (the ``flagged`` signal alone)."""
     return np.array([not any(s["flagged"] for s in i.signals) for i in items])
+
+
+def _sentences(text: str) -> list[str]:
+    text = normalise(text)
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+def sentence_rows(items: list[Item]) -> dict[str, int] | None:
+    """Per summary sentence, where the dataset says which sentences an edit changed
+    (SummEdits: a sentence of an inconsistent summary that its consistent original lacks):
+    how many edited and unchanged sentences the shipped decision flags. A summary-level
+    figure counts a summary caught by a finding on one of its unchanged sentences as a
+    catch; this one counts that finding as the false alarm it is."""
+    if not any(i.original for i in items):
+        return None
+    counts = dict.fromkeys(("edited", "edited_flagged", "unchanged", "unchanged_flagged"), 0)
+    for item in items:
+        original = set(_sentences(item.original or "")) if not item.consistent else None
+        for sentence in check_summary(item.doc, item.summary, use_model=False).sentences:
+            kind = (
+                "unchanged"
+                if original is None or normalise(sentence.text) in original
+                else "edited"
+            )
+            counts[kind] += 1
+            counts[f"{kind}_flagged"] += sentence.label.value != "supported"
+    return counts
 
 
 def speed_on_long_article() -> tuple[int, float, float]:
@@ -228,6 +256,26 @@ def main(argv: list[str] | None = None) -> int:
         f"| {100 * np.mean([r['held_out'].recall_inconsistent for r in table]):.1f} "
         f"| {100 * np.mean([r['held_out'].recall_consistent for r in table]):.1f} | |"
     )
+    sentence_table = {name: sentence_rows(items) for name, items in data.items()}
+    print()
+    print("Per sentence (SummEdits, where the edited sentences are known; the shipped decision):")
+    print()
+    print(
+        "| dataset | edited sentences flagged | unchanged sentences flagged "
+        "| flagged sentences that are edited |"
+    )
+    print("|" + " --- |" * 4)
+    for name, c in sentence_table.items():
+        if c is None:
+            continue
+        flagged = c["edited_flagged"] + c["unchanged_flagged"]
+        print(
+            f"| {name} | {c['edited_flagged']} of {c['edited']} "
+            f"({100 * c['edited_flagged'] / max(1, c['edited']):.1f} %) "
+            f"| {c['unchanged_flagged']} of {c['unchanged']} "
+            f"({100 * c['unchanged_flagged'] / max(1, c['unchanged']):.1f} %) "
+            f"| {100 * c['edited_flagged'] / max(1, flagged):.1f} % |"
+        )
     words, first, took = speed_on_long_article()
     print()
     print(
@@ -270,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
                     for r in extra
                 ],
                 "long_article": {"words": words, "seconds": took, "first_call": first},
+                "sentences": sentence_table,
             },
             indent=1,
         ),

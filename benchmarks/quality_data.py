@@ -38,6 +38,8 @@ class Item:
     consistent: bool
     #: The signals of each summary sentence, filled by :func:`add_signals`.
     signals: list[dict[str, float]] = field(default_factory=list)
+    #: SummEdits: the consistent summary an inconsistent one was edited from.
+    original: str | None = None
 
 
 def load(name: str, *, limit: int | None = None, seed: int = 0) -> list[Item]:
@@ -52,7 +54,17 @@ def load(name: str, *, limit: int | None = None, seed: int = 0) -> list[Item]:
         if path.suffix == ".jsonl"
         else json.loads(text)
     )
-    items = [Item(name, str(r["id"]), r["doc"], r["summary"], str(r["label"]) == "1") for r in rows]
+    items = [
+        Item(
+            name,
+            str(r["id"]),
+            r["doc"],
+            r["summary"],
+            str(r["label"]) == "1",
+            original=r.get("original_summary"),
+        )
+        for r in rows
+    ]
     if limit is None or limit >= len(items):
         return items
     rng = random.Random(seed)
