@@ -128,6 +128,37 @@ MODIFIERS: tuple[frozenset[str], ...] = tuple(
     )
 )
 
+#: Closed classes of words where one member put for another changes a fact as another
+#: number does: units of time ("a month" for "a year"), colours, ordinals ("the third
+#: quarter" for "the fourth"). Each word maps to its member: "year" and "years" are one.
+KINDS: tuple[dict[str, str], ...] = (
+    {
+        w: ("century" if w.startswith("centur") else w.removesuffix("s"))
+        for w in (
+            "minute minutes hour hours day days week weeks month months year years decade "
+            "decades century centuries"
+        ).split()
+    },
+    {w: w for w in "red orange yellow green blue purple pink white black brown grey".split()}
+    | {"gray": "grey"},
+    {w: w for w in "second third fourth fifth sixth seventh eighth ninth tenth".split()},
+)
+
+
+def swapped_kinds(
+    words: Collection[str], evidence: Collection[str]
+) -> list[tuple[list[str], list[str]]]:
+    """Each class of :data:`KINDS` of which the text uses only members the evidence lacks,
+    where the evidence uses others: (the text's words, the evidence's), both sorted."""
+    found = []
+    for kind in KINDS:
+        used = {w for w in words if w in kind}
+        stated = {w for w in evidence if w in kind}
+        if used and stated and not {kind[w] for w in used} & {kind[w] for w in stated}:
+            found.append((sorted(used), sorted(stated)))
+    return found
+
+
 _PLAIN_NEGATIONS = r"not|no|never|none|nobody|nothing|neither|nor|without|cannot|\w+n't"
 #: Words that negate what follows them. Verdicts rest on the plain negations alone.
 SURE_NEGATORS = re.compile(_PLAIN_NEGATIONS, re.IGNORECASE)

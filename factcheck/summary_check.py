@@ -50,6 +50,7 @@ from factcheck.lexicon import (
     opposite_words,
     prefixed_opposites,
     read_negations,
+    swapped_kinds,
     tokens,
     unasserted,
 )
@@ -339,6 +340,12 @@ def sentence_signals(
             features["value_changed"] += 1
     words = set(tokens(text))
     aligned_words = set(tokens(" ".join(evidence)))
+    # A unit of time, colour or ordinal where the evidence gives another: a changed value.
+    for used, other in swapped_kinds(words, aligned_words):
+        features["value_changed"] += 1
+        reasons.append(
+            f"value changed: {'/'.join(used)!r} where the evidence says {'/'.join(other)!r}"
+        )
     for name, found in (
         ("opposite", _opposites(words, aligned_words, _negated_in(text, evidence))),
         ("modifier", _modifiers(words, aligned_words)),

@@ -15,6 +15,7 @@ from factcheck.lexicon import (
     opposite_words,
     prefixed_opposites,
     read_negations,
+    swapped_kinds,
     tokens,
     unasserted,
 )
@@ -90,6 +91,27 @@ def test_a_negating_prefix_makes_the_opposite_word() -> None:
         check.sentences[0].reasons
     )
     assert not cross_check(claim, [evidence]).mismatches
+
+
+def test_a_unit_colour_or_ordinal_for_another_is_a_changed_value() -> None:
+    assert swapped_kinds({"one", "month", "anniversary"}, {"one", "year", "anniversary"}) == [
+        (["month"], ["year"])
+    ]
+    assert swapped_kinds({"green", "pink"}, {"blue", "yellow"}) == [
+        (["green", "pink"], ["blue", "yellow"])
+    ]
+    # One unit in two numbers, a member the evidence also has, or nothing of the kind there.
+    assert swapped_kinds({"year"}, {"years"}) == []
+    assert swapped_kinds({"third", "fourth"}, {"fourth"}) == []
+    assert swapped_kinds({"third"}, {"quarter"}) == []
+    evidence = "The company reported a fourth quarter decline in vaccine sales."
+    claim = "The company reported a third quarter decline in vaccine sales."
+    check = check_summary(evidence, claim, use_model=False)
+    assert check.sentences[0].label is SupportLabel.contradicted
+    assert "value changed: 'third' where the evidence says 'fourth'" in check.sentences[0].reasons
+    assert cross_check(claim, [evidence]).mismatches == [
+        "the claim says 'third' where the evidence says 'fourth'"
+    ]
 
 
 def test_the_sure_pairs_are_pairs_of_the_table() -> None:
