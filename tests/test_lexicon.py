@@ -109,9 +109,8 @@ def test_a_unit_colour_or_ordinal_for_another_is_a_changed_value() -> None:
     check = check_summary(evidence, claim, use_model=False)
     assert check.sentences[0].label is SupportLabel.contradicted
     assert "value changed: 'third' where the evidence says 'fourth'" in check.sentences[0].reasons
-    assert cross_check(claim, [evidence]).mismatches == [
-        "the claim says 'third' where the evidence says 'fourth'"
-    ]
+    # A signal, not a verdict's basis: the two sentences may count different rounds.
+    assert cross_check(claim, [evidence]).mismatches == []
 
 
 def test_the_sure_pairs_are_pairs_of_the_table() -> None:
