@@ -102,7 +102,8 @@ _PAIRS: tuple[tuple[str, str, bool], ...] = (
     ("high", "low", False),
     ("long longer", "short shorter", False),
     ("large big", "small little", False),
-    ("morning", "evening night", False),
+    # "eve" is the evening before: "on the eve of" states "the night before".
+    ("morning", "evening night eve", False),
     ("summer", "winter", False),
     ("domestic", "foreign international", False),
 )

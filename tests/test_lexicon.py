@@ -144,6 +144,17 @@ def test_a_pair_outside_the_sure_part_is_a_signal_not_a_verdict() -> None:
     assert any(r.startswith("opposite:") for r in check.sentences[0].reasons)
 
 
+def test_the_eve_of_a_day_is_its_night_before() -> None:
+    evidence = (
+        "On the eve of the anniversary, activists poured paint outside the embassy. "
+        "Police removed the paint outside the embassy on Thursday morning."
+    )
+    summary = "On the night before the anniversary, activists poured paint outside the embassy."
+    check = check_summary(evidence, summary, use_model=False)
+    assert not any(r.startswith("opposite:") for r in check.sentences[0].reasons)
+    assert opposite_words({"night"}, {"thursday", "morning"}) != []
+
+
 def test_a_negated_word_states_the_other_side() -> None:
     assert opposite_words({"cheaper"}, {"not", "most", "expensive"}, negated={"expen"}) == []
     evidence = "Push-buttons are not the most expensive part of the remote control."
