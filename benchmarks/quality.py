@@ -34,9 +34,9 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.fit_summary_check import Fit, fit
-from benchmarks.quality_data import DATASETS, ROOT, Item, add_signals, load
+from benchmarks.quality_data import DATASETS, ROOT, Item, add_signals, load, sentences
 from factcheck.summary_check import FEATURES, calibration, check_summary
-from factcheck.text import normalise, sentence_spans
+from factcheck.text import normalise
 
 Array = npt.NDArray[Any]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -115,11 +115,6 @@ def any_finding(items: list[Item]) -> Array:
     return np.array([not any(s["flagged"] for s in i.signals) for i in items])
 
 
-def _sentences(text: str) -> list[str]:
-    text = normalise(text)
-    return [text[a:b] for a, b in sentence_spans(text)]
-
-
 def sentence_rows(items: list[Item]) -> dict[str, int] | None:
     """Per summary sentence, where the dataset says which sentences an edit changed
     (SummEdits: a sentence of an inconsistent summary that its consistent original lacks):
@@ -130,7 +125,7 @@ def sentence_rows(items: list[Item]) -> dict[str, int] | None:
         return None
     counts = dict.fromkeys(("edited", "edited_flagged", "unchanged", "unchanged_flagged"), 0)
     for item in items:
-        original = set(_sentences(item.original or "")) if not item.consistent else None
+        original = set(sentences(item.original or "")) if not item.consistent else None
         for sentence in check_summary(item.doc, item.summary, use_model=False).sentences:
             kind = (
                 "unchanged"

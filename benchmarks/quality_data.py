@@ -17,7 +17,7 @@ from pathlib import Path
 
 from factcheck.models import Source
 from factcheck.summary_check import summary_signals
-from factcheck.text import make_source
+from factcheck.text import make_source, normalise, sentence_spans
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -27,6 +27,13 @@ DATASETS = {
     "SummEdits podcast": DATA / "summedits" / "summedits_podcast.json",
     "SummEdits meeting": DATA / "summedits" / "summedits_qmsumm.json",
 }
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a summary as the benchmarks compare them: normalised text, split as
+    the library splits it."""
+    text = normalise(text)
+    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 @dataclass

@@ -38,9 +38,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.quality_data import sentences
 from factcheck.errors import CacheMissError
 from factcheck.models import Usage, Verdict, VerdictLabel
-from factcheck.text import normalise, sentence_spans
+from factcheck.text import normalise
 from factcheck.verification import averify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,23 +65,18 @@ class Case:
         return "fit" if int(hashlib.sha256(self.doc.encode()).hexdigest(), 16) % 2 == 0 else "check"
 
 
-def _sentences(text: str) -> list[str]:
-    text = normalise(text)
-    return [text[a:b] for a, b in sentence_spans(text)]
-
-
 def cases(path: Path) -> list[Case]:
     """The claims of the file, deduplicated, with their truth (see the module doc)."""
     seen: dict[tuple[str, str], set[bool]] = defaultdict(set)
     for row in json.loads(path.read_text("utf-8")):
-        summary = _sentences(row["summary"])
+        summary = sentences(row["summary"])
         if str(row["label"]) == "1":
             for sentence in summary:
                 seen[(row["doc"], sentence)].add(True)
             continue
-        original = set(_sentences(row["original_summary"]))
+        original = set(sentences(row["original_summary"]))
         changed = [s for s in summary if s not in original]
-        if len(changed) == 1 and len(summary) == len(_sentences(row["original_summary"])):
+        if len(changed) == 1 and len(summary) == len(sentences(row["original_summary"])):
             seen[(row["doc"], changed[0])].add(False)
     return [Case(doc, s, truth.pop()) for (doc, s), truth in seen.items() if len(truth) == 1]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"[\w']+")
@@ -147,12 +147,15 @@ KINDS: tuple[dict[str, str], ...] = (
 
 
 def swapped_kinds(
-    words: Collection[str], evidence: Collection[str]
+    words: Collection[str],
+    evidence: Collection[str],
+    kinds: Sequence[Mapping[str, str]] = KINDS,
 ) -> list[tuple[list[str], list[str]]]:
-    """Each class of :data:`KINDS` of which the text uses only members the evidence lacks,
-    where the evidence uses others: (the text's words, the evidence's), both sorted."""
+    """Each class of ``kinds`` (each word mapped to its member; :data:`KINDS` by default) of
+    which the text uses only members the evidence lacks, where the evidence uses others:
+    (the text's words, the evidence's), both sorted."""
     found = []
-    for kind in KINDS:
+    for kind in kinds:
         used = {w for w in words if w in kind}
         stated = {w for w in evidence if w in kind}
         if used and stated and not {kind[w] for w in used} & {kind[w] for w in stated}:
@@ -264,17 +267,12 @@ def prefixed_opposites(
     word, the evidence's). A word whose stem is in ``negated`` is skipped ("not unlikely")."""
     found = []
     for word in sorted(set(words) - set(evidence)):
-        if word[:STEM] in negated:
+        if len(word) < PREFIXED_MIN or word[:STEM] in negated:
             continue
         counterparts = [word[len(p) :] for p in NEGATING_PREFIXES if word.startswith(p)]
         counterparts += [p + word for p in NEGATING_PREFIXES]
         for other in counterparts:
-            if (
-                len(other) >= PREFIXED_MIN
-                and len(word) >= PREFIXED_MIN
-                and other in evidence
-                and other[:STEM] not in negated
-            ):
+            if len(other) >= PREFIXED_MIN and other in evidence and other[:STEM] not in negated:
                 found.append((word, other))
     return found
 

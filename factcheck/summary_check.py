@@ -285,16 +285,15 @@ def _opposites(words: set[str], evidence: set[str], negated: frozenset[str]) -> 
     ]
 
 
+#: The modifier groups as classes of words whose every word is its own member.
+_MODIFIER_KINDS = tuple({w: w for w in group} for group in MODIFIERS)
+
+
 def _modifiers(words: set[str], evidence: set[str]) -> list[str]:
-    found = []
-    for group in MODIFIERS:
-        used = (words & group) - evidence
-        if used and evidence & group and not (words & group) & evidence:
-            found.append(
-                f"{'/'.join(sorted(used))!r} where the evidence says "
-                f"{'/'.join(sorted(evidence & group))!r}"
-            )
-    return found
+    return [
+        f"{'/'.join(used)!r} where the evidence says {'/'.join(stated)!r}"
+        for used, stated in swapped_kinds(words, evidence, _MODIFIER_KINDS)
+    ]
 
 
 def _role_swaps(text: str, evidence: list[str]) -> list[str]:
@@ -338,8 +337,9 @@ def sentence_signals(
             reasons.append(flag.message)
         if _changed_value(flag, stated):
             features["value_changed"] += 1
-    words = set(tokens(text))
-    aligned_words = set(tokens(" ".join(evidence)))
+    # Each text read once: its words and word pairs both come from one reading.
+    read, aligned_read = tokens(text), tokens(" ".join(evidence))
+    words, aligned_words = set(read), set(aligned_read)
     # A unit of time, colour or ordinal where the evidence gives another: a changed value.
     for used, other in swapped_kinds(words, aligned_words):
         features["value_changed"] += 1
@@ -366,7 +366,8 @@ def sentence_signals(
         weight = {s: doc.index.idf.get(s, doc.max_idf) for s in stems}
         covered = math.fsum(w for s, w in weight.items() if s in aligned)
         features["weak_alignment"] = 1 - covered / math.fsum(weight.values())
-        words_new = {w for w in words if w[:6] in set(novel) and w not in _STOPWORDS}
+        novel_set = set(novel)
+        words_new = {w for w in words if w[:6] in novel_set and w not in _STOPWORDS}
         rare = sorted(w for w in words_new if _rare(w))
         features["novel_rare_words"] = float(len(rare))
         features["novel_rare_share"] = len(rare) / len(stems)
@@ -377,10 +378,10 @@ def sentence_signals(
         features["unaligned_top1"] = len(stems - best) / len(stems)
         if novel:
             reasons.append(f"words not in the source: {', '.join(novel[:6])}")
-    pairs = _bigrams(tokens(text))
+    pairs = _bigrams(read)
     if pairs:
         features["novel_bigrams"] = len(pairs - doc.bigrams) / len(pairs)
-        aligned_pairs = _bigrams(tokens(" ".join(evidence)))
+        aligned_pairs = _bigrams(aligned_read)
         features["unaligned_bigrams"] = len(pairs - aligned_pairs) / len(pairs)
     features["length"] = math.log1p(len(stems))
     return {k: min(v, _CAP) for k, v in features.items()}, reasons
