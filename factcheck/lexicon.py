@@ -198,6 +198,23 @@ UNASSERTING = frozenset(
 )
 #: How many words after an unasserting word are in its reach.
 UNASSERTED_WINDOW = 6
+#: Words that state a denial, refusal or absence without a plain negation ("denied the
+#: charge", "rejected the offer", "declined to comment", "exempt from"): a sentence holding
+#: one may be what a negated summary sentence ("did not comment") rewords.
+DENYING = frozenset(
+    "deny denies denied denying reject rejects rejected rejecting decline declines declined "
+    "declining refuse refuses refused refusing ban bans banned halt halts halted suspend "
+    "suspends suspended cancel cancels cancelled canceled absent absence exempt free "
+    "dismiss dismisses dismissed instead rather less fewer few little only".split()
+)
+
+
+def negates_anything(tokens: Sequence[str]) -> bool:
+    """Whether casefolded ``tokens`` hold any word that negates, denies or leaves a thing
+    unasserted (:data:`NEGATORS`, :data:`DENYING`, :data:`UNASSERTING`)."""
+    return any(
+        t in DENYING or t in UNASSERTING or NEGATORS.fullmatch(t) is not None for t in tokens
+    )
 
 
 def unasserted(tokens: Sequence[str]) -> frozenset[str]:

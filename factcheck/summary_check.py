@@ -46,7 +46,9 @@ from factcheck.errors import ConfigurationError, InputError
 from factcheck.grounding import flagged_kind, inventory, mention_flags
 from factcheck.lexicon import (
     MODIFIERS,
+    SURE_NEGATORS,
     Negations,
+    negates_anything,
     opposite_words,
     prefixed_opposites,
     read_negations,
@@ -149,6 +151,31 @@ def _negated_in(text: str, evidence: list[str]) -> frozenset[str]:
     return _negated(text).negated | frozenset().union(*(_negated(e).negated for e in evidence))
 
 
+@lru_cache(maxsize=16)
+def _sentence_readings(source: str) -> tuple[tuple[frozenset[str], Negations], ...]:
+    """Each sentence of a source: its content stems and its negations."""
+    return tuple(
+        (frozenset(_stems(source[a:b])), _negated(source[a:b])) for a, b in sentence_spans(source)
+    )
+
+
+def _negated_where_nearest(stem: str, text: str, source: str) -> bool:
+    """Whether the source sentence that shares most content words with ``text``, of those
+    using ``stem``, negates it. A negation is read where the sentence it rests on says it:
+    "the problems have not resulted in any fires" does not excuse "an issue that could not
+    result in a loss of propulsion" where another sentence says "could result in a loss of
+    propulsion". A tie counts as negated, so that a guess never makes a finding."""
+    wanted = set(_stems(text))
+    best_plain = best_negated = -1
+    for stems, negations in _sentence_readings(source):
+        shared = len(wanted & stems)
+        if stem in negations.negated:
+            best_negated = max(best_negated, shared)
+        elif stem in negations.plain:
+            best_plain = max(best_plain, shared)
+    return best_negated >= best_plain
+
+
 def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> list[Flag]:
     """A negation of a word the evidence states only plainly ("pleaded not guilty" where
     the source says "pleaded guilty"), and the reverse: a word stated plainly that the
@@ -156,8 +183,11 @@ def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> lis
     ``source``: the whole source, where the text's negation may also be found."""
     mine, theirs = _negated(text), _negated(cited)
     hedged = unasserted(tokens(text))
-    # What the text negates may be negated anywhere in the source: candidates are a guess.
-    their_negated = theirs.negated | _negated(source).negated
+    # What the text negates may be negated elsewhere in the source: candidates are a guess,
+    # so the sentence nearest the text decides (see _negated_where_nearest).
+    their_negated = frozenset(
+        stem for _, stem in mine.pairs if _negated_where_nearest(stem, text, source or cited)
+    )
     flags = [
         Flag(
             kind=FlagKind.negation_mismatch,
@@ -183,6 +213,32 @@ def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> lis
         and stem not in theirs.plain
         and stem not in hedged
     ]
+    # A plain negation where the evidence the text rests on negates, denies or withholds
+    # nothing: the negation is the text's own ("is not looking ahead to filing" where the
+    # aligned sentences say the company "plans regulatory filings").
+    read = tokens(text)
+    if not flags and cited.strip() and not negates_anything(tokens(cited)):
+        flags += [
+            Flag(
+                kind=FlagKind.negation_mismatch,
+                message=f"negates {stem!r}…; the evidence it rests on negates nothing",
+                span=word,
+                expected="a negation in the evidence",
+                item=item,
+            )
+            for word, stem in mine.pairs
+            if SURE_NEGATORS.fullmatch(word) and stem not in hedged
+        ] or [
+            Flag(
+                kind=FlagKind.negation_mismatch,
+                message=f"{word!r}: a negation the evidence it rests on does not make",
+                span=word,
+                expected="a negation in the evidence",
+                item=item,
+            )
+            for word in read
+            if SURE_NEGATORS.fullmatch(word)
+        ]
     return flags[:1]
 
 

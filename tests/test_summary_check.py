@@ -264,6 +264,43 @@ def test_negation_is_compared_on_what_it_negates() -> None:
     )
 
 
+def test_negation_is_read_in_the_sentence_nearest_the_text() -> None:
+    source = (
+        "The problems have not resulted in any fires. Lordstown will recall 19 pickups to "
+        "address an issue that could result in a loss of propulsion while driving."
+    )
+    # "have not resulted in any fires" is about another thing: the sentence the text
+    # rests on says "could result".
+    flipped = negation_flags(
+        "Lordstown will recall 19 pickups to address an issue that could not result in a "
+        "loss of propulsion.",
+        source,
+        "s",
+        source=source,
+    )
+    assert [f.span for f in flipped] == ["not"]
+    assert (
+        negation_flags("The problems have not resulted in fires.", source, "s", source=source) == []
+    )
+
+
+def test_a_negation_the_evidence_does_not_make_is_flagged() -> None:
+    source = "East Palestine is grappling with the fallout after officials executed a burn."
+    (flag,) = negation_flags(
+        "East Palestine is not dealing with the fallout after the burn.", source, "s"
+    )
+    assert flag.kind is FlagKind.negation_mismatch and "negates nothing" in flag.message
+    # A denial, refusal or absence in the evidence may be what the negation rewords.
+    for evidence, text in [
+        ("The minister denied the charge on Monday.", "The minister did not accept the charge."),
+        ("The club declined to speak about the report.", "The club did not comment on it."),
+        ("Officials plan to reopen the bridge in May.", "The bridge is not open yet."),
+    ]:
+        assert negation_flags(text, evidence, "s") == [], text
+    # With no negation in the text there is nothing to flag.
+    assert negation_flags("East Palestine is dealing with the fallout.", source, "s") == []
+
+
 def test_source_object_and_bad_input() -> None:
     source = make_source(ARTICLE)
     check = check_summary(source, "The vote was 7 to 2.", use_model=False)
