@@ -33,6 +33,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -176,12 +177,36 @@ def _negated_where_nearest(stem: str, text: str, source: str) -> bool:
     return best_negated >= best_plain
 
 
-def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> list[Flag]:
+def _restated(text: str, sentences: Sequence[str]) -> Negations:
+    """The negations of those ``sentences`` that hold at least :data:`MIN_OVERLAP` of the
+    text's content words: the sentences the text may restate. A negation in an aligned
+    sentence about something else ("don't be a victim" beside "victims should spare
+    them") says nothing about the text."""
+    wanted = set(_stems(text))
+    near = [
+        s
+        for s in sentences
+        if not wanted or len(wanted & set(_stems(s))) >= MIN_OVERLAP * len(wanted)
+    ]
+    return _negated(" ".join(near))
+
+
+def negation_flags(
+    text: str,
+    cited: str,
+    item: str,
+    *,
+    source: str = "",
+    evidence: Sequence[str] | None = None,
+) -> list[Flag]:
     """A negation of a word the evidence states only plainly ("pleaded not guilty" where
-    the source says "pleaded guilty"), and the reverse: a word stated plainly that the
-    evidence only negates ("did get the balance right" where the source says "did not").
-    ``source``: the whole source, where the text's negation may also be found."""
+    the source says "pleaded guilty"), and the reverse: a word stated plainly that an
+    evidence sentence the text restates only negates ("did get the balance right" where
+    the source says "did not"). ``source``: the whole source, where the text's negation
+    may also be found; ``evidence``: the sentences ``cited`` joins (``cited`` alone is read
+    as one sentence)."""
     mine, theirs = _negated(text), _negated(cited)
+    restated = _restated(text, [cited] if evidence is None else evidence)
     hedged = unasserted(tokens(text))
     # What the text negates may be negated elsewhere in the source: candidates are a guess,
     # so the sentence nearest the text decides (see _negated_where_nearest).
@@ -207,7 +232,7 @@ def negation_flags(text: str, cited: str, item: str, *, source: str = "") -> lis
             expected=f"{word} {stem}…",
             item=item,
         )
-        for word, stem in theirs.pairs
+        for word, stem in restated.pairs
         if stem in mine.plain
         and stem not in mine.negated
         and stem not in theirs.plain
@@ -509,7 +534,9 @@ def _deterministic(
             and named_otherwise(f.span or "", doc.folded, doc.source.text)
         )
     ]
-    flags += negation_flags(text, cited, item, source=source.text)
+    flags += negation_flags(
+        text, cited, item, source=source.text, evidence=[s.text for s in evidence]
+    )
     flags += _lowercase_name_flags(doc, text, item)
     overlap = index.overlap(text, candidates)
     if overlap < MIN_OVERLAP:

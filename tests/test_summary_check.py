@@ -284,6 +284,24 @@ def test_negation_is_read_in_the_sentence_nearest_the_text() -> None:
     )
 
 
+def test_a_plain_statement_is_compared_with_the_sentences_it_restates() -> None:
+    evidence = [
+        "Ladies, don't be a victim of crime.",
+        "So spare them from the psychological harm and a lifetime of stigma.",
+    ]
+    text = "Victims should spare the offenders from psychological harm and protect their future."
+    # "don't be a victim" is about another thing: it shares one word of eight with the text.
+    assert negation_flags(text, " ".join(evidence), "s", evidence=evidence) == []
+    restated = ["Boss Don Meij admitted the company did not get the balance right."]
+    (flag,) = negation_flags(
+        "Don Meij said the company did get the balance right.",
+        restated[0],
+        "s",
+        evidence=restated,
+    )
+    assert flag.message.startswith("states 'balan'")
+
+
 def test_a_negation_the_evidence_does_not_make_is_flagged() -> None:
     source = "East Palestine is grappling with the fallout after officials executed a burn."
     (flag,) = negation_flags(
