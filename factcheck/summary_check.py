@@ -207,31 +207,34 @@ def negation_flags(
     as one sentence)."""
     mine, theirs = _negated(text), _negated(cited)
     restated = _restated(text, [cited] if evidence is None else evidence)
-    hedged = unasserted(tokens(text))
+    read = tokens(text)
+    hedged = unasserted(read)
+
+    def flag(message: str, span: str, expected: str) -> Flag:
+        return Flag(
+            kind=FlagKind.negation_mismatch,
+            message=message,
+            span=span,
+            expected=expected,
+            item=item,
+        )
+
     # What the text negates may be negated elsewhere in the source: candidates are a guess,
     # so the sentence nearest the text decides (see _negated_where_nearest).
     their_negated = frozenset(
         stem for _, stem in mine.pairs if _negated_where_nearest(stem, text, source or cited)
     )
     flags = [
-        Flag(
-            kind=FlagKind.negation_mismatch,
-            message=f"negates {stem!r}…, which the evidence states without negation",
-            span=word,
-            expected="the same negation in the evidence",
-            item=item,
+        flag(
+            f"negates {stem!r}…, which the evidence states without negation",
+            word,
+            "the same negation in the evidence",
         )
         for word, stem in mine.pairs
         if stem in theirs.plain and stem not in their_negated
     ]
     flags += [
-        Flag(
-            kind=FlagKind.negation_mismatch,
-            message=f"states {stem!r}… plainly; the evidence only negates it",
-            span=stem,
-            expected=f"{word} {stem}…",
-            item=item,
-        )
+        flag(f"states {stem!r}… plainly; the evidence only negates it", stem, f"{word} {stem}…")
         for word, stem in restated.pairs
         if stem in mine.plain
         and stem not in mine.negated
@@ -241,26 +244,14 @@ def negation_flags(
     # A plain negation where the evidence the text rests on negates, denies or withholds
     # nothing: the negation is the text's own ("is not looking ahead to filing" where the
     # aligned sentences say the company "plans regulatory filings").
-    read = tokens(text)
     if not flags and cited.strip() and not negates_anything(tokens(cited)):
+        unmade = "a negation in the evidence"
         flags += [
-            Flag(
-                kind=FlagKind.negation_mismatch,
-                message=f"negates {stem!r}…; the evidence it rests on negates nothing",
-                span=word,
-                expected="a negation in the evidence",
-                item=item,
-            )
+            flag(f"negates {stem!r}…; the evidence it rests on negates nothing", word, unmade)
             for word, stem in mine.pairs
             if SURE_NEGATORS.fullmatch(word) and stem not in hedged
         ] or [
-            Flag(
-                kind=FlagKind.negation_mismatch,
-                message=f"{word!r}: a negation the evidence it rests on does not make",
-                span=word,
-                expected="a negation in the evidence",
-                item=item,
-            )
+            flag(f"{word!r}: a negation the evidence it rests on does not make", word, unmade)
             for word in read
             if SURE_NEGATORS.fullmatch(word)
         ]
