@@ -160,13 +160,12 @@ def _sentence_readings(source: str) -> tuple[tuple[frozenset[str], Negations], .
     )
 
 
-def _negated_where_nearest(stem: str, text: str, source: str) -> bool:
-    """Whether the source sentence that shares most content words with ``text``, of those
-    using ``stem``, negates it. A negation is read where the sentence it rests on says it:
+def _negated_where_nearest(stem: str, wanted: set[str], source: str) -> bool:
+    """Whether the source sentence that shares most of a text's content words (``wanted``),
+    of those using ``stem``, negates it. A negation is read where the sentence it rests on says it:
     "the problems have not resulted in any fires" does not excuse "an issue that could not
     result in a loss of propulsion" where another sentence says "could result in a loss of
     propulsion". A tie counts as negated, so that a guess never makes a finding."""
-    wanted = set(_stems(text))
     best_plain = best_negated = -1
     for stems, negations in _sentence_readings(source):
         shared = len(wanted & stems)
@@ -177,12 +176,11 @@ def _negated_where_nearest(stem: str, text: str, source: str) -> bool:
     return best_negated >= best_plain
 
 
-def _restated(text: str, sentences: Sequence[str]) -> Negations:
-    """The negations of those ``sentences`` that hold at least :data:`MIN_OVERLAP` of the
-    text's content words: the sentences the text may restate. A negation in an aligned
+def _restated(wanted: set[str], sentences: Sequence[str]) -> Negations:
+    """The negations of those ``sentences`` that hold at least :data:`MIN_OVERLAP` of a
+    text's content words (``wanted``): the sentences the text may restate. A negation in an aligned
     sentence about something else ("don't be a victim" beside "victims should spare
     them") says nothing about the text."""
-    wanted = set(_stems(text))
     near = [
         s
         for s in sentences
@@ -192,21 +190,18 @@ def _restated(text: str, sentences: Sequence[str]) -> Negations:
 
 
 def negation_flags(
-    text: str,
-    cited: str,
-    item: str,
-    *,
-    source: str = "",
-    evidence: Sequence[str] | None = None,
+    text: str, cited: str | Sequence[str], item: str, *, source: str = ""
 ) -> list[Flag]:
     """A negation of a word the evidence states only plainly ("pleaded not guilty" where
     the source says "pleaded guilty"), and the reverse: a word stated plainly that an
     evidence sentence the text restates only negates ("did get the balance right" where
-    the source says "did not"). ``source``: the whole source, where the text's negation
-    may also be found; ``evidence``: the sentences ``cited`` joins (``cited`` alone is read
-    as one sentence)."""
+    the source says "did not"). ``cited``: the evidence sentences (one text is read as one
+    sentence); ``source``: the whole source, where the text's negation may also be found."""
+    sentences = [cited] if isinstance(cited, str) else list(cited)
+    cited = " ".join(sentences)
+    wanted = set(_stems(text))
     mine, theirs = _negated(text), _negated(cited)
-    restated = _restated(text, [cited] if evidence is None else evidence)
+    restated = _restated(wanted, sentences)
     read = tokens(text)
     hedged = unasserted(read)
 
@@ -222,7 +217,7 @@ def negation_flags(
     # What the text negates may be negated elsewhere in the source: candidates are a guess,
     # so the sentence nearest the text decides (see _negated_where_nearest).
     their_negated = frozenset(
-        stem for _, stem in mine.pairs if _negated_where_nearest(stem, text, source or cited)
+        stem for _, stem in mine.pairs if _negated_where_nearest(stem, wanted, source or cited)
     )
     flags = [
         flag(
@@ -525,9 +520,7 @@ def _deterministic(
             and named_otherwise(f.span or "", doc.folded, doc.source.text)
         )
     ]
-    flags += negation_flags(
-        text, cited, item, source=source.text, evidence=[s.text for s in evidence]
-    )
+    flags += negation_flags(text, [s.text for s in evidence], item, source=source.text)
     flags += _lowercase_name_flags(doc, text, item)
     overlap = index.overlap(text, candidates)
     if overlap < MIN_OVERLAP:

@@ -291,14 +291,9 @@ def test_a_plain_statement_is_compared_with_the_sentences_it_restates() -> None:
     ]
     text = "Victims should spare the offenders from psychological harm and protect their future."
     # "don't be a victim" is about another thing: it shares one word of eight with the text.
-    assert negation_flags(text, " ".join(evidence), "s", evidence=evidence) == []
+    assert negation_flags(text, evidence, "s") == []
     restated = ["Boss Don Meij admitted the company did not get the balance right."]
-    (flag,) = negation_flags(
-        "Don Meij said the company did get the balance right.",
-        restated[0],
-        "s",
-        evidence=restated,
-    )
+    (flag,) = negation_flags("Don Meij said the company did get the balance right.", restated, "s")
     assert flag.message.startswith("states 'balan'")
 
 
