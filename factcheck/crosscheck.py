@@ -32,7 +32,9 @@ from factcheck.lexicon import (
     SURE_NEGATORS,
     Negations,
     opposite_words,
+    prefixed_opposites,
     read_negations,
+    swapped_kinds,
     tokens,
     unasserted,
 )
@@ -82,6 +84,12 @@ class CrossCheck:
     #: count or none ("39 pickups" where it says "19 trucks"): a mismatch only where the
     #: rest of the sentence is the claim's (see :func:`factcheck.verification.rule_decision`).
     other_counts: dict[str, str] = field(default_factory=dict)
+    #: Per claim word of a closed class, of a sure opposite pair (``lexicon.SURE``) or with
+    #: a negating prefix, where the evidence uses another member, only the other side or
+    #: the word without its prefix ("closing" where it says "open", "the third quarter"
+    #: where it says "the fourth"): what it is. A mismatch only where the claim's word is
+    #: stated nowhere (see :func:`factcheck.verification.rule_decision`).
+    other_words: dict[str, str] = field(default_factory=dict)
 
     @property
     def entailed(self) -> bool:
@@ -219,7 +227,20 @@ def cross_check(claim: str, evidence: Sequence[str]) -> CrossCheck:
     mine = read_negations(claim_tokens, negators=SURE_NEGATORS)
     theirs = read_negations(evidence_tokens, negators=SURE_NEGATORS)
     mismatches += _negation_flips(claim_tokens, mine, theirs)
-    mismatches += _direction_flips(claim_tokens, evidence_tokens, mine.negated | theirs.negated)
+    negated = mine.negated | theirs.negated
+    mismatches += _direction_flips(claim_tokens, evidence_tokens, negated)
+    other_words: dict[str, str] = {}
+    prefixed = prefixed_opposites(claim_tokens, evidence_tokens, negated=negated)
+    for used, other in [
+        *opposite_words(claim_tokens, evidence_tokens, SURE, negated=negated),
+        *swapped_kinds(claim_tokens, evidence_tokens),
+        *(([a], [b]) for a, b in prefixed),
+    ]:
+        for word in used:
+            other_words.setdefault(
+                word,
+                f"{_VALUE_PREFIX}{'/'.join(used)!r} where the evidence says {'/'.join(other)!r}",
+            )
     claim_terms, evidence_terms = terms(claim), terms(text)
     wanted, found = set(claim_terms), set(evidence_terms)
     overlap = len(wanted & found) / len(wanted) if wanted else 1.0
@@ -233,4 +254,5 @@ def cross_check(claim: str, evidence: Sequence[str]) -> CrossCheck:
         present=list(dict.fromkeys(present)),
         about=about,
         other_counts=other_counts,
+        other_words=other_words,
     )

@@ -266,6 +266,31 @@ def read_negations(
     return Negations(tuple(pairs), plain)
 
 
+def unused_words(words: Collection[str], evidence: Collection[str]) -> frozenset[str]:
+    """The words of the text that the evidence uses in no form: a word of a class of
+    :data:`KINDS` is used when any form of its member is ("years" uses "year"), a word of a
+    side of :data:`OPPOSITES` when any word of its side is ("closed" and "shut" use
+    "closing"), any other word only as itself. A side is wider than a word's inflections,
+    so a word counts as used more often than it is: the safe way round for a verdict that
+    rests on the word being absent."""
+    said = set(evidence)
+    members = [{kind[w] for w in said if w in kind} for kind in KINDS]
+    sides = [side for pair in OPPOSITES for side in pair]
+    found = set()
+    for word in set(words):
+        kinds = [i for i, kind in enumerate(KINDS) if word in kind]
+        own = [side for side in sides if word in side]
+        if kinds or own:
+            used = any(KINDS[i][word] in members[i] for i in kinds) or any(
+                side & said for side in own
+            )
+        else:
+            used = word in said
+        if not used:
+            found.add(word)
+    return frozenset(found)
+
+
 #: Prefixes that make a word its opposite ("unlikely", "illegal", "irregular"). "in-", "im-"
 #: and "dis-" are left out: as often the start of an unrelated word ("inform", "impress",
 #: "discover").

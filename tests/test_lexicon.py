@@ -18,6 +18,7 @@ from factcheck.lexicon import (
     swapped_kinds,
     tokens,
     unasserted,
+    unused_words,
 )
 from factcheck.models import SupportLabel
 from factcheck.summary_check import check_summary
@@ -183,3 +184,13 @@ def test_a_word_in_reach_of_avoiding_or_needing_is_not_stated_plainly() -> None:
         assert bool(found) is flagged, summary
         claim = cross_check(summary, [evidence])
         assert any("plainly" in m for m in claim.mismatches) is flagged, summary
+
+
+def test_unused_words_reads_a_word_in_any_form_of_its_kind_or_side() -> None:
+    evidence = {"the", "airspace", "was", "closed", "for", "two", "years"}
+    # "shutting" is on the side of "closed"; "year" is a form of "years".
+    assert unused_words({"shutting", "year", "airspace"}, evidence) == frozenset()
+    # "opening" is the other side; "month" another member; "pink" a colour unsaid.
+    assert unused_words({"opening", "month", "pink"}, evidence) == {"opening", "month", "pink"}
+    # Any other word only as itself.
+    assert unused_words({"airspaces", "was"}, evidence) == {"airspaces"}

@@ -661,8 +661,53 @@ def test_a_name_no_document_states_with_another_in_its_place_is_contradicted() -
     assert elsewhere.bases != ["rules_unstated"]
     # A country by another of its usual names is stated ("U.K." for "Britain").
     british = "British activists poured paint outside the Russian embassy in London."
-    assert unstated("U.K. activists poured paint.", [make_source(british)]) == frozenset()
-    assert unstated("Polish activists poured paint.", [make_source(british)]) == {"Polish"}
+    assert "U.K." not in unstated("U.K. activists poured paint.", [make_source(british)])
+    assert "Polish" in unstated("Polish activists poured paint.", [make_source(british)])
+    # Its words too, casefolded, in any form the lexicon reads ("shut" uses "closing").
+    assert unstated("Polish activists shut the road.", [make_source(british)]) >= {"polish"}
+    assert "shut" in unstated("They shut it.", [make_source(british)])
+    assert "shut" not in unstated("They shut it.", [make_source(british + " It closed.")])
+
+
+def test_a_word_no_document_uses_with_its_opposite_or_another_of_its_kind_is_contradicted() -> None:
+    # "pink and green" where the article says "yellow and blue"; the sentence shares too
+    # little of the claim (under CONTRADICT_OVERLAP) for the sure rules to compare values.
+    claim = (
+        "On the anniversary, activists poured gallons of pink and green paint on the "
+        "road in front of the Russian embassy in London."
+    )
+    verdicts = verify([claim], evidence=[EMBASSY], use_model=False)
+    assert verdicts[0].label == VerdictLabel.contradicted, verdicts[0]
+    assert verdicts.bases == ["rules_unstated_word"]
+    assert "'green/pink'" in verdicts[0].rationale and "'blue/yellow'" in verdicts[0].rationale
+    assert verdicts[0].confidence == CONFIDENCE["rules_unstated_word"] >= PUBLISH_MIN
+    # An opposite of a sure pair: "closing" where the only sentence about it says "open".
+    airspace = (
+        "Following the Saudi announcement that its airspace would open up to all carriers, "
+        "Oman has followed suit. The move could cut flight times to Asia."
+    )
+    closing = verify(
+        ["Oman is closing up its airspace to all foreign passenger carriers."],
+        evidence=[airspace],
+        use_model=False,
+    )
+    assert closing.bases == ["rules_unstated_word"], closing[0]
+    # The claim's word in any form elsewhere in the evidence ("closed"): the sentence may
+    # not be the one the claim restates, so the rule is silent.
+    earlier = airspace + " Its airspace was closed to Israeli airlines for years."
+    stated = verify(
+        ["Oman is closing up its airspace to all foreign passenger carriers."],
+        evidence=[earlier],
+        use_model=False,
+    )
+    assert stated.bases != ["rules_unstated_word"]
+    # The colour stated anywhere (a different thing painted green) keeps it silent too.
+    green = verify(
+        [claim.replace("pink and green", "green")],
+        evidence=[EMBASSY + " The door was painted green."],
+        use_model=False,
+    )
+    assert green.bases != ["rules_unstated_word"]
 
 
 RECALL = (
