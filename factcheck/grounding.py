@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import replace
@@ -19,6 +18,7 @@ import snowballstemmer
 
 from factcheck.entities import Inventory, MentionKind, sentence_mentions
 from factcheck.hygiene import clean_text
+from factcheck.index import content_words, fold
 from factcheck.models import (
     Claim,
     ClaimType,
@@ -31,26 +31,7 @@ from factcheck.models import (
 )
 from factcheck.schema import ClaimOut, PointOut
 
-_WORD = re.compile(r"[\w'’]+")
 _PRONOUN_START = re.compile(r"^(he|she|they|it|his|her|their|we|i|this|that)\b", re.IGNORECASE)
-
-# Capitalised words that are not names when they start a sentence or a quote.
-_NOT_NAMES = frozenset(
-    (
-        "a an the he she it they we i you his her its their our this that these those there "
-        "here in on at of for to by with from as but and or if when while after before since "
-        "during under over about also however meanwhile according said says mr mrs ms dr "
-        "monday tuesday wednesday thursday friday saturday sunday"
-    ).split()
-)
-_STOPWORDS = _NOT_NAMES | frozenset(
-    (
-        "is are was were be been being has have had do does did will would can could should "
-        "may might must not no yes so than then into out up down more most less least very "
-        "own such only other some any all each every both few many much what which who whom "
-        "whose why how"
-    ).split()
-)
 
 #: Below this share of its content words (stemmed) found in the cited text, the model's
 #: wording is not supported by what it cites and the cited text stands in for it.
@@ -62,19 +43,10 @@ LOW_OVERLAP = 0.5
 DUPLICATE_JACCARD = 0.8
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-
-
-def _content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(_fold(text)) if w not in _STOPWORDS and len(w) > 2}
-
-
 def _stems(text: str) -> set[str]:
     """Content words reduced to their stems ("plans", "planned" → "plan"), so that a
     paraphrase that keeps the cited words in another form still counts as supported."""
-    return {_stem(w.split("'")[0]) for w in _content_words(text)}
+    return {_stem(w.split("'")[0]) for w in content_words(text)}
 
 
 @lru_cache(maxsize=8192)
@@ -367,11 +339,11 @@ def ground_headline(
 @lru_cache(maxsize=8)
 def _source_words(text: str) -> frozenset[str]:
     """The content words of a whole source, once per source (not once per claim)."""
-    return frozenset(_content_words(text))
+    return content_words(text)
 
 
 def _speaker_flags(source: Source, speaker: str, item: str) -> list[Flag]:
-    words = _content_words(speaker)
+    words = content_words(speaker)
     if not words or words & _source_words(source.text):
         return []
     return [
@@ -453,7 +425,7 @@ def ground_claim(source: Source, out: ClaimOut, index: int, *, repair: bool = Tr
     )
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
@@ -464,12 +436,12 @@ def merge_duplicates(source: Source, claims: list[Claim]) -> list[Claim]:
     Candidates come from an index of folded texts and of words, so a long document's
     thousands of claims are compared only with those that share enough words."""
     kept: list[Claim] = []
-    words: list[set[str]] = []
+    words: list[frozenset[str]] = []
     by_text: dict[str, int] = {}
     by_word: dict[str, list[int]] = {}
     for claim in claims:
-        these = _content_words(claim.statement)
-        folded = _fold(claim.statement)
+        these = content_words(claim.statement)
+        folded = fold(claim.statement)
         match = by_text.get(folded)
         if match is None and these:
             shared: dict[int, int] = {}
