@@ -22,6 +22,7 @@ Written here rather than taken from a library: what is checked is our own vocabu
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -165,6 +166,30 @@ def _differs(mention: Mention, other: Mention) -> bool:
     return True
 
 
+#: The word a number counts, as written after it ("458 deaths"): two numbers counting the
+#: same word count the same thing, where other nouns after a number are too often synonyms
+#: to pair ("870 people" of "871 infections"; see ``entities.Inventory._unit``).
+_COUNTED = re.compile(r"[ \t]+([a-z]{3,})\b")
+
+
+#: Words before a number that make it a bound or an estimate ("at least 14", "almost 500",
+#: "more than 50"): a range, which another figure of the same count need not contradict.
+_HEDGED = re.compile(
+    r"\b(?:almost|nearly|about|around|roughly|approximately|some|over|under|up to|at least|"
+    r"at most|more than|less than|fewer than|as many as|as few as|upwards of|estimated)"
+    r"[ \t]+$",
+    re.IGNORECASE,
+)
+
+
+def _counted(text: str, mention: Mention) -> str | None:
+    """The word an exact number counts, or None (no word follows, or the number is hedged)."""
+    if _HEDGED.search(text, 0, mention.start):
+        return None
+    following = _COUNTED.match(text, mention.end)
+    return following.group(1) if following else None
+
+
 def _opening_word(mention: Mention, text: str) -> bool:
     """Whether a one-word "name" is only a common word capitalised because it opens a
     sentence ("Official figures showed…", "Earlier, …"): no evidence of someone else named
@@ -197,7 +222,17 @@ def cross_check(claim: str, evidence: Sequence[str]) -> CrossCheck:
             continue
         missing.append(mention.text)
         if mention.kind in _VALUE_KINDS:
-            others = [m.text for m in have.mentions if _differs(mention, m)]
+            counted = _counted(claim, mention) if mention.kind is MentionKind.number else None
+            others = [
+                m.text
+                for m in have.mentions
+                if _differs(mention, m)
+                or (
+                    counted is not None
+                    and m.kind is MentionKind.number
+                    and _counted(text, m) == counted
+                )
+            ]
             if others:
                 about[mention.text] = (
                     f"{_VALUE_PREFIX}{mention.text!r} where the evidence says "

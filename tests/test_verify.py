@@ -732,6 +732,28 @@ def test_a_count_no_document_states_with_another_count_in_its_place_is_contradic
     assert stated.bases != ["rules_unstated"]
 
 
+def test_a_number_counting_the_same_word_as_another_is_a_changed_value() -> None:
+    # "458 deaths" where the article says "457 deaths": no unit of measure, but the same
+    # word counted, so the two numbers count the same thing.
+    article = (
+        "In total, 870 people worldwide have been infected, and 457 deaths have been "
+        "reported in 21 countries. The virus was first found in 1997."
+    )
+    claim = "Since then, 871 infections have been reported worldwide, with 458 deaths."
+    verdicts = verify([claim], evidence=[article], use_model=False)
+    assert verdicts[0].label == VerdictLabel.contradicted, verdicts[0]
+    assert "'458' where the evidence says '457'" in verdicts[0].rationale
+    # "871 infections" of "870 people": other words after a number are too often
+    # synonyms to pair, and a hedged number is a range ("at least 450 deaths").
+    for other in (
+        "Since then, 871 infections have been reported worldwide.",
+        "Since then, at least 450 deaths have been reported worldwide.",
+    ):
+        assert verify([other], evidence=[article], use_model=False)[0].label != (
+            VerdictLabel.contradicted
+        ), other
+
+
 def test_a_capitalised_opening_word_is_not_another_name() -> None:
     # "Official figures…": the only capitalised word is the sentence's first, so nothing in
     # the evidence stands where the claim names Peru: not enough information, not a clash.
