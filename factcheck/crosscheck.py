@@ -8,7 +8,8 @@ Three findings decide whether a label may stand (see :func:`factcheck.verificati
   claim's content words are there: the evidence says what the claim says, lexically. A
   ``contradicted`` label is then not allowed.
 - **mismatches** — concrete differences the verdict can name: a number, amount, percentage
-  or date of the claim where the evidence states another of the same kind; a name of the
+  or date of the claim where the evidence states another of the same kind (a hedged
+  figure, "more than 50", is a bound and compared with none); a name of the
   claim absent from the evidence where the evidence names someone else; a negation or a
   direction word flipped (the sure part of :mod:`factcheck.lexicon`). A ``contradicted``
   label needs at least one.
@@ -182,6 +183,10 @@ _HEDGED = re.compile(
 )
 
 
+def _hedged(text: str, mention: Mention) -> bool:
+    return mention.kind is not MentionKind.date and bool(_HEDGED.search(text, 0, mention.start))
+
+
 def _counted(text: str, mention: Mention) -> str | None:
     """The word an exact number counts, or None (no word follows, or the number is hedged)."""
     if _HEDGED.search(text, 0, mention.start):
@@ -221,6 +226,8 @@ def cross_check(claim: str, evidence: Sequence[str]) -> CrossCheck:
             present.append(mention.text)
             continue
         missing.append(mention.text)
+        if mention.kind in _VALUE_KINDS and _hedged(claim, mention):
+            continue
         if mention.kind in _VALUE_KINDS:
             counted = _counted(claim, mention) if mention.kind is MentionKind.number else None
             others = [

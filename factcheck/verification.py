@@ -386,7 +386,7 @@ CONFIDENCE: dict[Basis, float] = {
     "model_contradicted_name": 0.5,
     "rules_contradicted": 0.95,
     # rules_unstated: fit 12 of 12 right; check 15 of 15 (2 of them a count for another
-    # count, 1 a number counting the same word); XSumFaith 23 of 24 (the miss: "£50, 000"
+    # count, 1 a number counting the same word); XSumFaith 20 of 21 (the miss: "£50, 000"
     # as tokenised text writes it, read as "£50" and "000")
     "rules_unstated": 0.93,
     # rules_unstated_word: fit 5 of 6 right (the miss: "an unknown carcinogen", labelled

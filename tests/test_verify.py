@@ -732,7 +732,7 @@ def test_a_count_no_document_states_with_another_count_in_its_place_is_contradic
     assert stated.bases != ["rules_unstated"]
 
 
-def test_a_number_counting_the_same_word_as_another_is_a_changed_value() -> None:
+def test_a_number_counting_the_same_word_differs_and_a_bound_is_no_figure() -> None:
     # "458 deaths" where the article says "457 deaths": no unit of measure, but the same
     # word counted, so the two numbers count the same thing.
     article = (
@@ -752,6 +752,14 @@ def test_a_number_counting_the_same_word_as_another_is_a_changed_value() -> None
         assert verify([other], evidence=[article], use_model=False)[0].label != (
             VerdictLabel.contradicted
         ), other
+    # A bound is not contradicted by a figure inside it, whatever the unit.
+    flight = ["The flight to Oslo took 25 minutes, the airline said."]
+    exact = verify(["The flight to Oslo took 20 minutes."], evidence=flight, use_model=False)
+    assert exact[0].label == VerdictLabel.contradicted, exact[0]
+    bound = verify(
+        ["The flight to Oslo took more than 20 minutes."], evidence=flight, use_model=False
+    )
+    assert bound[0].label != VerdictLabel.contradicted, bound[0]
 
 
 def test_a_capitalised_opening_word_is_not_another_name() -> None:
