@@ -484,50 +484,30 @@ def rule_decision(
     # names or states another: the claim put one in the other's place ("Syria" where the
     # article says "Ukraine"). A name missing from one sentence proves nothing (it may be
     # stated elsewhere); missing from every document, with another in its slot, it does.
-    for passage, found in checked:
-        swapped = {text: m for text, m in found.about.items() if text in unstated}
-        if swapped and found.overlap >= UNSTATED_OVERLAP:
-            return Decision(
-                VerdictLabel.contradicted,
-                "rules_unstated",
-                "; ".join(swapped.values())
-                + ", and the evidence states "
-                + ", ".join(repr(t) for t in swapped)
-                + " nowhere",
-                [passage],
-            )
-    # A count the evidence never states, where a sentence holding most of the claim's words
-    # gives another count of its own thing ("recall 39 Endurance pickups" where the article
-    # says "recall 19 trucks"): the same swap, asked of a surer sentence because the two
+    # The same swap for a word of a closed class, of an opposite pair or with a negating
+    # prefix that the evidence uses in no form ("closing" where the article says only
+    # "open"); and for a count the evidence never states, where a sentence holding most of
+    # the claim's words gives another count of its own thing ("recall 39 Endurance pickups"
+    # where the article says "recall 19 trucks"), asked of a surer sentence because the two
     # numbers need not count the same word.
-    # A word of a closed class, of an opposite pair or with a negating prefix that the
-    # evidence uses in no form, where the sentence that says the rest uses another of its
-    # class or the opposite ("closing" where the article says only "open"): the same swap
-    # as a name's.
-    for passage, found in checked:
-        words = {word: m for word, m in found.other_words.items() if word in unstated}
-        if words and found.overlap >= UNSTATED_OVERLAP:
-            return Decision(
-                VerdictLabel.contradicted,
-                "rules_unstated_word",
-                "; ".join(dict.fromkeys(words.values()))
-                + ", and the evidence uses "
-                + ", ".join(repr(w) for w in words)
-                + " nowhere",
-                [passage],
-            )
-    for passage, found in checked:
-        counts = {text: m for text, m in found.other_counts.items() if text in unstated}
-        if counts and found.overlap >= CONTRADICT_OVERLAP:
-            return Decision(
-                VerdictLabel.contradicted,
-                "rules_unstated",
-                "; ".join(counts.values())
-                + ", and the evidence states "
-                + ", ".join(repr(t) for t in counts)
-                + " nowhere",
-                [passage],
-            )
+    swaps: tuple[tuple[Callable[[CrossCheck], dict[str, str]], float, Basis, str], ...] = (
+        (lambda found: found.about, UNSTATED_OVERLAP, "rules_unstated", "states"),
+        (lambda found: found.other_words, UNSTATED_OVERLAP, "rules_unstated_word", "uses"),
+        (lambda found: found.other_counts, CONTRADICT_OVERLAP, "rules_unstated", "states"),
+    )
+    for differing, least, basis, verb in swaps:
+        for passage, found in checked:
+            swapped = {text: m for text, m in differing(found).items() if text in unstated}
+            if swapped and found.overlap >= least:
+                return Decision(
+                    VerdictLabel.contradicted,
+                    basis,
+                    "; ".join(dict.fromkeys(swapped.values()))
+                    + f", and the evidence {verb} "
+                    + ", ".join(repr(t) for t in swapped)
+                    + " nowhere",
+                    [passage],
+                )
     return Decision(VerdictLabel.not_enough_info, "none", "", [])
 
 
