@@ -189,7 +189,7 @@ def _hedged(text: str, mention: Mention) -> bool:
 
 def _counted(text: str, mention: Mention) -> str | None:
     """The word an exact number counts, or None (no word follows, or the number is hedged)."""
-    if _HEDGED.search(text, 0, mention.start):
+    if _hedged(text, mention):
         return None
     following = _COUNTED.match(text, mention.end)
     return following.group(1) if following else None
@@ -226,9 +226,9 @@ def cross_check(claim: str, evidence: Sequence[str]) -> CrossCheck:
             present.append(mention.text)
             continue
         missing.append(mention.text)
-        if mention.kind in _VALUE_KINDS and _hedged(claim, mention):
-            continue
         if mention.kind in _VALUE_KINDS:
+            if _hedged(claim, mention):
+                continue
             counted = _counted(claim, mention) if mention.kind is MentionKind.number else None
             others = [
                 m.text

@@ -151,7 +151,7 @@ def unstated(claim: str, documents: Sequence[Source]) -> frozenset[str]:
     another of its usual names counts as stated), and the claim's words (casefolded) that
     none uses in any form :func:`factcheck.lexicon.unused_words` reads."""
     inventories = [whole_source_inventory(document) for document in documents]
-    said = frozenset().union(*(_words_of(document.text) for document in documents))
+    said = _words_of(tuple(document.text for document in documents))
     return frozenset(
         mention.text
         for mention in extract(claim)
@@ -163,9 +163,10 @@ def unstated(claim: str, documents: Sequence[Source]) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _words_of(text: str) -> frozenset[str]:
-    # Every claim of a report is checked against the same documents: read each once.
-    return frozenset(tokens(text))
+def _words_of(texts: tuple[str, ...]) -> frozenset[str]:
+    # Every claim of a report is checked against the same documents: read them, and unite
+    # their words, once (not once per claim).
+    return frozenset().union(*(tokens(text) for text in texts))
 
 
 def _claims(
