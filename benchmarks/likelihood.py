@@ -3,6 +3,7 @@
     python -m benchmarks.likelihood                 # 120 summaries per dataset (stratified)
     python -m benchmarks.likelihood --limit 0       # every summary (hours on 2 cores)
     python -m benchmarks.likelihood --rows benchmarks/results/likelihood-….json  # re-print
+    python -m benchmarks.likelihood --rows … --reflag   # re-print with this version's rules
 
 The signal (the idea behind BARTScore and pointwise-mutual-information faithfulness scores):
 how much more probable each token of a summary sentence is after the source sentences it
@@ -60,6 +61,8 @@ class Scored:
     flagged: bool
     signals: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    #: The item's id in its dataset, so that ``--rows --reflag`` can decide it again.
+    id: str = ""
 
 
 def score_item(source: Source, item: Item) -> Scored:
@@ -77,7 +80,21 @@ def score_item(source: Source, item: Item) -> Scored:
         flagged=not check.consistent,
         signals={"mean_gain": min(means, default=0.0), "min_gain": min(mins, default=0.0)},
         seconds=time.perf_counter() - started,
+        id=item.id,
     )
+
+
+def reflag(rows: list[Scored]) -> None:
+    """Set each row's ``flagged`` to this version's rules' decision on its item."""
+    for name in dict.fromkeys(r.dataset for r in rows):
+        items = {item.id: item for item in load(name)}
+        sources: dict[str, Source] = {}
+        for row in (r for r in rows if r.dataset == name):
+            if row.id not in items:
+                sys.exit(f"{name}: item {row.id!r} of the results file is not in the data")
+            item = items[row.id]
+            source = sources.get(item.doc) or sources.setdefault(item.doc, make_source(item.doc))
+            row.flagged = not check_summary(source, item.summary, use_model=False).consistent
 
 
 def auc(values: Sequence[float], labels: Sequence[bool]) -> float:
@@ -146,14 +163,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rows",
         type=Path,
-        help="print the tables again from an earlier run's results file (no model)",
+        nargs="+",
+        help="print the tables again from earlier runs' results files (no model)",
+    )
+    parser.add_argument(
+        "--reflag",
+        action="store_true",
+        help="with --rows: decide each summary again with this version's rules (the gains "
+        "stay those of the run, scored on the evidence its rules aligned)",
     )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     rows: list[Scored] = []
     if args.rows is not None:
-        rows = [Scored(**r) for r in json.loads(args.rows.read_text("utf-8"))["rows"]]
+        rows = [
+            Scored(**r) for path in args.rows for r in json.loads(path.read_text("utf-8"))["rows"]
+        ]
         names = list(dict.fromkeys(r.dataset for r in rows))
+        if args.reflag:
+            reflag(rows)
     for name in names if args.rows is None else ():
         items = load(name, limit=args.limit or None)
         sources: dict[str, Source] = {}
