@@ -19,6 +19,7 @@ once per process on first use; ``pip install "factcheck[local]"`` provides both.
 
 from __future__ import annotations
 
+import atexit
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -80,6 +81,10 @@ class _Scorer:
             logits_all=True,
             verbose=False,
         )
+        # Freed before the interpreter tears down llama_cpp's module globals: left to
+        # Llama.__del__ at exit, the free may find them gone and print a TypeError
+        # (abetlen/llama-cpp-python#2002).
+        atexit.register(self.llm.close)
 
     def tokens(self, text: str) -> list[int]:
         return list(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
