@@ -209,11 +209,30 @@ DENYING = frozenset(
 )
 
 
+#: Words that make a negation before them additive: "not only to Asia but to Australia"
+#: ("not just", "not merely") states both, and negates and denies nothing.
+ADDITIVE = frozenset({"only", "just", "merely"})
+
+
+def _additive(tokens: Sequence[str]) -> set[int]:
+    """Positions of the negations of casefolded ``tokens`` that open an additive phrase
+    (:data:`ADDITIVE`), and of the additive word after each."""
+    found: set[int] = set()
+    for i in range(len(tokens) - 1):
+        if tokens[i + 1] in ADDITIVE and SURE_NEGATORS.fullmatch(tokens[i]):
+            found.update((i, i + 1))
+    return found
+
+
 def negates_anything(tokens: Sequence[str]) -> bool:
     """Whether casefolded ``tokens`` hold any word that negates, denies or leaves a thing
-    unasserted (:data:`NEGATORS`, :data:`DENYING`, :data:`UNASSERTING`)."""
+    unasserted (:data:`NEGATORS`, :data:`DENYING`, :data:`UNASSERTING`); "not only" is
+    none of these (:data:`ADDITIVE`)."""
+    additive = _additive(tokens)
     return any(
-        t in DENYING or t in UNASSERTING or NEGATORS.fullmatch(t) is not None for t in tokens
+        (t in DENYING or t in UNASSERTING or NEGATORS.fullmatch(t) is not None)
+        and i not in additive
+        for i, t in enumerate(tokens)
     )
 
 
@@ -246,12 +265,15 @@ def read_negations(
     tokens: Sequence[str], *, negators: re.Pattern[str] = NEGATORS, skip: Collection[str] = ()
 ) -> Negations:
     """Read the negations of casefolded ``tokens``: each negating word negates the first
-    word after it, within :data:`NEGATION_WINDOW`, that is neither filler nor in ``skip``."""
+    word after it, within :data:`NEGATION_WINDOW`, that is neither filler nor in ``skip``.
+    "Not only" negates nothing (:data:`ADDITIVE`); its words count as neither negated nor
+    negating, so the words after it are stated plainly."""
     pairs: list[tuple[str, str]] = []
     negated_at: set[int] = set()
     negating: set[int] = set()
+    additive = _additive(tokens)
     for i, token in enumerate(tokens):
-        if not negators.fullmatch(token):
+        if not negators.fullmatch(token) or i in additive:
             continue
         negating.add(i)
         for j in range(i + 1, min(len(tokens), i + 1 + NEGATION_WINDOW)):

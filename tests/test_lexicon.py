@@ -12,6 +12,7 @@ from factcheck.lexicon import (
     OPPOSITES,
     SURE,
     SURE_NEGATORS,
+    negates_anything,
     opposite_words,
     prefixed_opposites,
     read_negations,
@@ -47,6 +48,17 @@ def test_a_negation_negates_the_first_word_past_the_filler() -> None:
     # A word outside the window is stated plainly.
     far = read_negations("not to be able to sign".split())
     assert far.pairs == () and "sign" in far.plain
+
+
+def test_not_only_negates_nothing() -> None:
+    # "Not only X but Y" states X: nothing is negated, and X is stated plainly.
+    read = read_negations("it opens not only to asia but to australia".split())
+    assert read.pairs == () and {"asia", "austr"} <= read.plain
+    assert read_negations("daisy is not just any sheep".split()).negated == frozenset()
+    assert not negates_anything("it opens not only to asia but to australia".split())
+    # A negation elsewhere in the sentence still counts, and "only" alone still denies.
+    assert read_negations("not only that, they did not fly".split()).negated == {"fly"}
+    assert negates_anything("only israeli carriers may fly".split())
 
 
 def test_failing_negates_only_where_a_finding_may_be_weighed() -> None:

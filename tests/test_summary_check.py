@@ -312,6 +312,10 @@ def test_a_negation_the_evidence_does_not_make_is_flagged() -> None:
         assert negation_flags(text, evidence, "s") == [], text
     # With no negation in the text there is nothing to flag.
     assert negation_flags("East Palestine is dealing with the fallout.", source, "s") == []
+    # "Not only" in the evidence negates nothing, so it does not excuse the text's own.
+    additive = "It opens up opportunities, not only to Asia but potentially to Australia."
+    (flag,) = negation_flags("The airlines did not fly to Asia.", additive, "s")
+    assert "negates nothing" in flag.message
 
 
 def test_source_object_and_bad_input() -> None:

@@ -412,6 +412,19 @@ def test_a_claim_the_model_skipped_gets_the_rules_verdict() -> None:
     assert bare.label == VerdictLabel.supported and bare.model_label is None
 
 
+def test_not_just_any_is_no_negation_to_contradict() -> None:
+    # "Daisy is not just any sheep" says she is one: stating it plainly contradicts nothing.
+    evidence = "But Daisy is not just any sheep, the farmer said on Tuesday."
+    plain = verify(["Daisy is a sheep, the farmer said."], evidence=[evidence], use_model=False)
+    assert plain[0].label is not VerdictLabel.contradicted
+    negated = verify(
+        ["Daisy is a sheep, the farmer said."],
+        evidence=["But Daisy is not a sheep, the farmer said on Tuesday."],
+        use_model=False,
+    )
+    assert negated[0].label is VerdictLabel.contradicted
+
+
 def test_rules_alone_need_no_model() -> None:
     claims = ["Inflation rose to 9%.", "Inflation rose to 10%.", "Inflation rose in Peru."]
     verdicts = verify(claims, evidence=[INFLATION_TEXT], use_model=False)
