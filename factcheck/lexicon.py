@@ -266,8 +266,8 @@ def read_negations(
 ) -> Negations:
     """Read the negations of casefolded ``tokens``: each negating word negates the first
     word after it, within :data:`NEGATION_WINDOW`, that is neither filler nor in ``skip``.
-    "Not only" negates nothing (:data:`ADDITIVE`); its words count as neither negated nor
-    negating, so the words after it are stated plainly."""
+    "Not only" negates nothing (:data:`ADDITIVE`): its two words are neither negating nor
+    stated, and the words after it are stated plainly."""
     pairs: list[tuple[str, str]] = []
     negated_at: set[int] = set()
     negating: set[int] = set()
@@ -283,7 +283,9 @@ def read_negations(
                 negated_at.add(j)
                 break
     plain = frozenset(
-        t[:STEM] for j, t in enumerate(tokens) if j not in negated_at and j not in negating
+        t[:STEM]
+        for j, t in enumerate(tokens)
+        if j not in negated_at and j not in negating and j not in additive
     )
     return Negations(tuple(pairs), plain)
 
