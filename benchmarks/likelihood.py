@@ -44,11 +44,10 @@ import numpy as np
 from benchmarks.fit_summary_check import auc as fit_auc
 from benchmarks.fit_summary_check import balanced_accuracy
 from benchmarks.quality import score
-from benchmarks.quality_data import DATASETS, ROOT, Item, load
+from benchmarks.quality_data import DATASETS, ROOT, Item, load, with_sources
 from factcheck.likelihood import token_gains
 from factcheck.models import Source
 from factcheck.summary_check import check_summary
-from factcheck.text import make_source
 
 RESULTS = ROOT / "benchmarks" / "results"
 SIGNALS = ("mean_gain", "min_gain")
@@ -88,12 +87,10 @@ def reflag(rows: list[Scored]) -> None:
     """Set each row's ``flagged`` to this version's rules' decision on its item."""
     for name in dict.fromkeys(r.dataset for r in rows):
         items = {item.id: item for item in load(name)}
-        sources: dict[str, Source] = {}
-        for row in (r for r in rows if r.dataset == name):
-            if row.id not in items:
-                sys.exit(f"{name}: item {row.id!r} of the results file is not in the data")
-            item = items[row.id]
-            source = sources.get(item.doc) or sources.setdefault(item.doc, make_source(item.doc))
+        mine = [r for r in rows if r.dataset == name]
+        if missing := [r.id for r in mine if r.id not in items]:
+            sys.exit(f"{name}: item {missing[0]!r} of the results file is not in the data")
+        for row, (source, item) in zip(mine, with_sources(items[r.id] for r in mine), strict=True):
             row.flagged = not check_summary(source, item.summary, use_model=False).consistent
 
 
@@ -184,10 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             reflag(rows)
     for name in names if args.rows is None else ():
         items = load(name, limit=args.limit or None)
-        sources: dict[str, Source] = {}
         print(f"{name}: {len(items)} summaries ...", file=sys.stderr, flush=True)
-        for k, item in enumerate(items, 1):
-            source = sources.get(item.doc) or sources.setdefault(item.doc, make_source(item.doc))
+        for k, (source, item) in enumerate(with_sources(items), 1):
             rows.append(score_item(source, item))
             if k % 20 == 0:
                 print(f"  {k}/{len(items)}", file=sys.stderr, flush=True)

@@ -12,6 +12,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,13 +83,20 @@ def load(name: str, *, limit: int | None = None, seed: int = 0) -> list[Item]:
     return chosen
 
 
-def add_signals(items: list[Item]) -> float:
-    """Compute each item's sentence signals; returns the seconds per summary."""
+def with_sources(items: Iterable[Item]) -> Iterator[tuple[Source, Item]]:
+    """Each item with its document read as a source, once per document (many summaries of
+    a dataset share one article)."""
     sources: dict[str, Source] = {}
-    started = time.perf_counter()
     for item in items:
         source = sources.get(item.doc)
         if source is None:
             source = sources[item.doc] = make_source(item.doc)
+        yield source, item
+
+
+def add_signals(items: list[Item]) -> float:
+    """Compute each item's sentence signals; returns the seconds per summary."""
+    started = time.perf_counter()
+    for source, item in with_sources(items):
         item.signals = summary_signals(source, item.summary)
     return (time.perf_counter() - started) / max(1, len(items))
