@@ -693,7 +693,8 @@ class Inventory:
             text=text,
             mentions=extract(text) if mentions is None else mentions,
             folded=folded,
-            words=frozenset(re.findall(r"[\w']+", folded)),
+            # A quotation mark is no part of the word it opens or closes ("'Thank God'").
+            words=frozenset(w.strip("'") for w in re.findall(r"[\w']+", folded)) - {""},
             undotted=_undot(text),
         )
 
@@ -787,13 +788,12 @@ class Inventory:
         ``str.find`` rather than a regular expression: a long source is searched for the
         same few names again and again, and the answers are kept."""
         if key not in self._phrases:
-            found, at = False, self.folded.find(key)
+            text = self.folded
+            found, at = False, text.find(key)
             while at >= 0 and not found:
                 end = at + len(key)
-                found = (at == 0 or not _word_char(self.folded[at - 1])) and (
-                    end == len(self.folded) or not _word_char(self.folded[end])
-                )
-                at = self.folded.find(key, at + 1)
+                found = not _joins(text, at - 1) and not _joins(text, end)
+                at = text.find(key, at + 1)
             self._phrases[key] = found
         return self._phrases[key]
 
@@ -811,6 +811,17 @@ class Inventory:
 def _word_char(ch: str) -> bool:
     """A character of a word as ``[\\w']`` sees it."""
     return ch == "'" or ch.isalnum() or ch == "_"
+
+
+def _joins(text: str, at: int) -> bool:
+    """Whether ``text[at]`` belongs to a word beside it: a letter, digit or underscore, or
+    an apostrophe between two of them ("o'brien", "you've"). An apostrophe at a word's edge
+    is a quotation mark ("'thank god'"). Out of range: no."""
+    if at < 0 or at >= len(text):
+        return False
+    if text[at] != "'":
+        return _word_char(text[at])
+    return 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
 
 
 def _undot(text: str) -> str:

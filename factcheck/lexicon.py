@@ -224,6 +224,13 @@ def _additive(tokens: Sequence[str]) -> set[int]:
     return found
 
 
+def sure_negations(tokens: Sequence[str]) -> list[str]:
+    """The plain negating words of casefolded ``tokens`` (:data:`SURE_NEGATORS`), those that
+    open "not only" left out (:data:`ADDITIVE`)."""
+    additive = _additive(tokens)
+    return [t for i, t in enumerate(tokens) if i not in additive and SURE_NEGATORS.fullmatch(t)]
+
+
 def negates_anything(tokens: Sequence[str]) -> bool:
     """Whether casefolded ``tokens`` hold any word that negates, denies or leaves a thing
     unasserted (:data:`NEGATORS`, :data:`DENYING`, :data:`UNASSERTING`); "not only" is

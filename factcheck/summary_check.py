@@ -53,6 +53,7 @@ from factcheck.lexicon import (
     opposite_words,
     prefixed_opposites,
     read_negations,
+    sure_negations,
     swapped_kinds,
     tokens,
     unasserted,
@@ -247,8 +248,7 @@ def negation_flags(
             if SURE_NEGATORS.fullmatch(word) and stem not in hedged
         ] or [
             flag(f"{word!r}: a negation the evidence it rests on does not make", word, unmade)
-            for word in read
-            if SURE_NEGATORS.fullmatch(word)
+            for word in sure_negations(read)
         ]
     return flags[:1]
 
@@ -366,22 +366,38 @@ def _modifiers(words: set[str], evidence: set[str]) -> list[str]:
 def _role_swaps(text: str, evidence: list[str]) -> list[str]:
     """Two names in one order in the sentence and in the other order in an aligned source
     sentence, with no "by"/"and"/comma between them in either that would make the reversal
-    passive voice or a list: who did what to whom has changed."""
+    passive voice or a list: who did what to whom has changed. Not where an aligned
+    sentence names the two in the sentence's own order, with no such word between them:
+    that order is stated ("players who gave their all at Aldershot … to keep Hereford"
+    beside "a late Hereford winning goal at Aldershot"), as it is by a sentence the summary
+    copies from the source."""
     names = [m for m in extract(text) if m.kind is MentionKind.name]
+    folded = [name_key(sentence) for sentence in evidence]
     found = []
     for first, second in itertools.pairwise(names):
         if first.key == second.key or _PASSIVE.search(text[first.end : second.start]):
             continue
-        for sentence in evidence:
-            folded = name_key(sentence)
-            a, b = folded.find(first.key), folded.find(second.key)
-            if a < 0 or b < 0 or b > a:
+        places = [(f, _places(f, first.key), _places(f, second.key)) for f in folded]
+        if any(
+            a < b and not _PASSIVE.search(f[a + len(first.key) : b])
+            for f, firsts, seconds in places
+            for a in firsts
+            for b in seconds
+        ):
+            continue
+        for sentence, firsts, seconds in places:
+            if not firsts or not seconds or seconds[0] > firsts[0]:
                 continue
-            between = folded[b + len(second.key) : a]
+            between = sentence[seconds[0] + len(second.key) : firsts[0]]
             if between and not _PASSIVE.search(between):
                 found.append(f"{first.text!r} and {second.text!r} appear the other way round")
                 break
     return found
+
+
+def _places(folded: str, key: str) -> list[int]:
+    """Where a name's key stands whole in a folded sentence ("use" is not in "user")."""
+    return [m.start() for m in re.finditer(rf"(?<!\w){re.escape(key)}(?!\w)", folded)]
 
 
 def sentence_signals(

@@ -242,3 +242,12 @@ def test_an_acronym_plural_is_stated_where_the_acronym_is() -> None:
 )
 def test_a_conjunctive_adverb_opening_a_sentence_is_no_name(text: str, names: list[str]) -> None:
     assert [m.text for m in extract(text) if m.kind is MentionKind.name] == names
+
+
+def test_a_quotation_mark_is_no_part_of_the_name_it_opens() -> None:
+    text = "The doctor told me: 'Thank God you came.' Then 'Kay said 'PPAP' was O'Brien's."
+    inventory = Inventory.of(text)
+    for mention in extract(text):
+        assert inventory.has(mention), mention.text
+    # An apostrophe inside a word still joins it: "Brien" alone is not stated.
+    assert not Inventory.of("O'Brien spoke.").has(extract("Brien spoke.")[0])

@@ -143,6 +143,30 @@ def test_role_swap_is_caught() -> None:
     )
 
 
+COPIED = (
+    '"Feel sorry for the players who gave their all at Aldershot to keep Hereford up," he said.\n'
+    "A late Hereford winning goal at Aldershot had kept the club up in April.\n"
+    "She said: \"The doctor told me: 'Thank God you came.'\"\n"
+    "The plant will process chicken and not just turkeys.\n"
+    "Arsenal and Chelsea met at the Emirates Stadium."
+)
+
+
+def test_a_sentence_copied_from_the_source_is_consistent(seed_text: str) -> None:
+    # An extractive summary states what its source states, whatever else the source says:
+    # the two names in the other order elsewhere, a quotation mark opening a name, the
+    # "not" of "not just".
+    for text in (COPIED, seed_text):
+        source = make_source(text)
+        for sentence in source.sentences:
+            check = rules(source, sentence.text)
+            assert check.consistent, (sentence.text, check.sentences[0].reasons)
+    # The order another aligned sentence states is no swap; a list states no order.
+    assert rules(COPIED, "Hereford gave their all at Aldershot.").consistent
+    swapped = rules(SPORT + "\nArsenal and Chelsea have met 200 times.", "Chelsea beat Arsenal.")
+    assert any(r.startswith("role swap") for r in swapped.sentences[0].reasons)
+
+
 def test_opposite_word_is_contradicted() -> None:
     check = rules(SPORT, "Prices for tickets rose by 10% this season.")
     (sentence,) = check.sentences
