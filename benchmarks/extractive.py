@@ -17,9 +17,9 @@ import random
 from collections import Counter
 
 from benchmarks.claims_score import wilson
-from benchmarks.quality_data import DATASETS, load
+from benchmarks.quality_data import DATASETS, load, with_sources
+from factcheck.models import SupportLabel
 from factcheck.summary_check import check_summary
-from factcheck.text import make_source
 
 PICKED = 3
 
@@ -29,34 +29,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    counts: Counter[tuple[str, str, bool]] = Counter()
+    checked: Counter[tuple[str, str]] = Counter()
+    flagged: Counter[tuple[str, str]] = Counter()
     reasons: list[str] = []
     for name in DATASETS:
-        for doc in dict.fromkeys(item.doc for item in load(name)):
-            source = make_source(doc)
+        # One source per document: a dataset holds many summaries of each.
+        sources = {item.doc: source for source, item in with_sources(load(name))}
+        for source in sources.values():
             texts = [s.text for s in source.sentences]
             if len(texts) <= PICKED:
                 continue
             drawn = sorted(rng.sample(range(len(texts)), PICKED))
             for how, picked in (("lead", texts[:PICKED]), ("random", [texts[i] for i in drawn])):
                 check = check_summary(source, " ".join(picked), use_model=False)
-                counts[(name, how, check.consistent)] += 1
+                checked[(name, how)] += 1
+                flagged[(name, how)] += not check.consistent
                 reasons += [
                     f"- {name}, {how}: {s.text[:90]!r}: {'; '.join(s.reasons[:2])}"
                     for s in check.sentences
-                    if s.label.value != "supported"
+                    if s.label is not SupportLabel.supported
                 ]
     print("| dataset | summaries | flagged, lead 3 | flagged, 3 at random | flagged % [95% CI] |")
     print("| --- | --- | --- | --- | --- |")
     for name in DATASETS:
-        lead = [counts[(name, "lead", ok)] for ok in (False, True)]
-        drawn_counts = [counts[(name, "random", ok)] for ok in (False, True)]
-        flagged, n = lead[0] + drawn_counts[0], sum(lead) + sum(drawn_counts)
-        low, high = wilson(flagged, n)
+        n = checked[(name, "lead")] + checked[(name, "random")]
+        bad = flagged[(name, "lead")] + flagged[(name, "random")]
+        low, high = wilson(bad, n)
         print(
-            f"| {name} | {n} | {lead[0]} of {sum(lead)} | {drawn_counts[0]} of "
-            f"{sum(drawn_counts)} | {100 * flagged / max(1, n):.1f} [{100 * low:.0f}, "
-            f"{100 * high:.0f}] |"
+            f"| {name} | {n} | {flagged[(name, 'lead')]} of {checked[(name, 'lead')]} | "
+            f"{flagged[(name, 'random')]} of {checked[(name, 'random')]} | "
+            f"{100 * bad / max(1, n):.1f} [{100 * low:.0f}, {100 * high:.0f}] |"
         )
     print("\nUnsupported sentences:" if reasons else "\nNo sentence unsupported.")
     print("\n".join(reasons))

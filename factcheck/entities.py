@@ -808,19 +808,14 @@ class Inventory:
         return self._by_prefix.get(word[:5], [])
 
 
-def _word_char(ch: str) -> bool:
-    """A character of a word as ``[\\w']`` sees it."""
-    return ch == "'" or ch.isalnum() or ch == "_"
-
-
 def _joins(text: str, at: int) -> bool:
     """Whether ``text[at]`` belongs to a word beside it: a letter, digit or underscore, or
-    an apostrophe between two of them ("o'brien", "you've"). An apostrophe at a word's edge
-    is a quotation mark ("'thank god'"). Out of range: no."""
+    an apostrophe between two letters or digits ("o'brien", "you've"). An apostrophe at a
+    word's edge is a quotation mark ("'thank god'"). Out of range: no."""
     if at < 0 or at >= len(text):
         return False
     if text[at] != "'":
-        return _word_char(text[at])
+        return text[at].isalnum() or text[at] == "_"
     return 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
 
 
